@@ -1,0 +1,172 @@
+"""The ``tregsim`` command line (see the public contract, INTERFACE.md).
+
+Exit codes: 0 done; 2 the input is wrong (one message naming file, field, value and what is
+allowed; no traceback); 1 an internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from tregsim.protocol import ProtocolError, builtin_names, builtin_text, load_protocol
+
+app = typer.Typer(
+    name="tregsim", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="tregsim: the in-silico laboratory for IGF-1 -> IGF1R -> Treg -> Teff -> myelin -> disability "
+         "(mouse EAE and human RRMS).",
+)
+err = Console(stderr=True)
+
+
+class InputError(Exception):
+    """A user input problem outside a protocol file (e.g. an --out folder that holds results)."""
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(f"tregsim: error: {' '.join(message.split())}\n")  # one line, never wrapped
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _errors():
+    """Map input problems to exit 2 with one line, anything unexpected to exit 1."""
+    try:
+        yield
+    except (ProtocolError, InputError) as e:
+        _fail(str(e), 2)
+    except typer.Exit:
+        raise
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as e:  # noqa: BLE001 - the CLI's last line of defence
+        _fail(f"internal error: {type(e).__name__}: {e} (please report it)", 1)
+
+
+def _out_dir(out: Optional[Path], command: str, overwrite: bool) -> Path:
+    """The results folder: ``--out``, or a new folder under ./tregsim-out/.  Never silently overwrites."""
+    if out is None:
+        base = Path("tregsim-out")
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        out = base / f"{command}-{stamp}"
+        k = 1
+        while out.exists():
+            k += 1
+            out = base / f"{command}-{stamp}-{k}"
+    elif out.exists() and not out.is_dir():
+        raise InputError(f"--out: value '{out}' is a file; give a folder")
+    elif (out / "summary.json").exists() and not overwrite:
+        raise InputError(f"--out: value '{out}' already holds results (summary.json); "
+                         "give a new folder or pass --overwrite")
+    return out
+
+
+@contextmanager
+def _progress(total: int, label: str):
+    """A progress bar on a terminal; silent otherwise.  Yields a callable advancing it by n."""
+    if not sys.stderr.isatty():
+        yield lambda n=1: None
+        return
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+OutOpt = Annotated[Optional[Path], typer.Option("--out", help="results folder (default: a new folder under ./tregsim-out/)")]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="allow writing into a folder that already holds results")]
+
+
+@app.command()
+def simulate(
+    protocol: Annotated[str, typer.Argument(help="a protocol YAML file or a built-in protocol name (see `tregsim protocols`)")],
+    out: OutOpt = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the subjects' random draws (default: the protocol's, else 0)")] = None,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Simulate a protocol: writes timecourse.csv (mean over subjects), subjects.parquet,
+    summary.json (metrics) and report.html."""
+    from tregsim.report.html import simulation_report
+    from tregsim.simulate import simulate as run_sim
+
+    with _errors():
+        proto = load_protocol(protocol)
+        folder = _out_dir(out, "simulate", overwrite)
+        with _progress(proto.n_subjects, f"simulating {proto.n_subjects} subject(s)") as advance:
+            result = run_sim(proto, seed=seed, progress=advance)
+        result.write(folder)
+        simulation_report(result, folder / "report.html")
+        _print_metrics(result.metrics, folder, result.failures)
+
+
+def _print_metrics(metrics: dict, folder: Path, failures: list) -> None:
+    con = Console()
+    for k, v in metrics.items():
+        con.print(f"  {k:24s} {v:.4g}" if isinstance(v, float) else f"  {k:24s} {v}", highlight=False)
+    if failures:
+        err.print(f"[yellow]{len(failures)} subject(s) failed to solve; see summary.json 'failures' (with seeds)[/]")
+    con.print(f"results in {folder}", highlight=False)
+
+
+@app.command()
+def protocols(
+    action: Annotated[str, typer.Argument(help="list | show")] = "list",
+    name: Annotated[Optional[str], typer.Argument(help="protocol name for `show`")] = None,
+) -> None:
+    """List the built-in protocols, or print one as editable YAML."""
+    with _errors():
+        if action == "list":
+            from tregsim.protocol import read_yaml
+
+            for n in builtin_names():
+                desc = (read_yaml(builtin_text(n), n) or {}).get("description", "")
+                typer.echo(f"{n:28s} {desc}")
+        elif action == "show":
+            if not name:
+                raise InputError("protocols show: a NAME is required; built-ins: " + ", ".join(builtin_names()))
+            typer.echo(builtin_text(name), nl=False)
+        else:
+            raise InputError(f"protocols: action '{action}' is not allowed; allowed: list, show")
+
+
+@app.command()
+def run(
+    out: OutOpt = None,
+    quick: Annotated[bool, typer.Option("--quick", help="fewer animals and subjects, for a fast look")] = False,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """The main job on built-in defaults.
+
+    Until the virtual-trial command exists this runs the best end-to-end job tregsim has: the seed
+    study's two arms (MOG35-55 EAE, vehicle vs continuous rhIGF-1) and a person with RRMS on
+    label-range rhIGF-1, with one report.html.
+    """
+    from tregsim.main_job import run_main_job
+
+    with _errors():
+        folder = _out_dir(out, "run", overwrite)
+        summary = run_main_job(folder, quick=quick, progress_factory=_progress)
+        con = Console()
+        for arm, m in summary["arms"].items():
+            con.print(f"  {arm:28s} " + ", ".join(f"{k} {v:.3g}" for k, v in m.items()
+                                                    if isinstance(v, float) and k in _RUN_KEYS), highlight=False)
+        con.print(f"report: {folder / 'report.html'}", highlight=False)
+
+
+_RUN_KEYS = ("incidence", "peak_score_mean", "survival", "annualized_relapse_rate", "edss_change", "cmax_free_ng_ml")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

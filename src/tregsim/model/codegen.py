@@ -1,0 +1,63 @@
+"""Generate executable right-hand sides from the model definition.
+
+The generated functions are plain Python over floats or numpy arrays, so the
+same source serves the scipy reference solver (scalars) and vectorised
+observable evaluation (arrays over time or subjects).  The source text is kept
+(:data:`RHS_SOURCE`) so that a JIT back end can compile exactly the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+import numpy as np
+
+from tregsim.model.definition import ASSIGNMENTS, PARAMETER_ORDER, STATES
+
+
+def _header(state_arg: str, param_arg: str) -> list[str]:
+    lines = [f"    {s.name} = {state_arg}[{i}]" for i, s in enumerate(STATES)]
+    lines += [f"    {p} = {param_arg}[{i}]" for i, p in enumerate(PARAMETER_ORDER)]
+    lines += [f"    {a.name} = {a.expr}" for a in ASSIGNMENTS]
+    return lines
+
+
+def rhs_source(name: str = "rhs") -> str:
+    """Python source of ``rhs(t, y, p) -> dydt`` (t in days)."""
+    lines = [f"def {name}(t, y, p):"]
+    lines += _header("y", "p")
+    lines.append(f"    out = np.empty({len(STATES)})")
+    lines += [f"    out[{i}] = {s.rate}" for i, s in enumerate(STATES)]
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
+def assignments_source(name: str = "assignments") -> str:
+    """Python source of ``assignments(y, p) -> dict`` (y may be states x time)."""
+    lines = [f"def {name}(y, p):"]
+    lines += _header("y", "p")
+    body = ", ".join(f"'{a.name}': {a.name}" for a in ASSIGNMENTS)
+    lines.append(f"    return {{{body}}}")
+    return "\n".join(lines) + "\n"
+
+
+def _compile(source: str, name: str) -> Callable:
+    namespace: dict = {"np": np, "pow": np.power}
+    exec(compile(source, f"<tregsim generated {name}>", "exec"), namespace)  # noqa: S102 - our own source
+    return namespace[name]
+
+
+RHS_SOURCE = rhs_source()
+
+
+@lru_cache(maxsize=None)
+def python_rhs() -> Callable:
+    """The right-hand side compiled as plain Python."""
+    return _compile(RHS_SOURCE, "rhs")
+
+
+@lru_cache(maxsize=None)
+def python_assignments() -> Callable:
+    """Derived quantities (concentrations, occupancies...) for state arrays."""
+    return _compile(assignments_source(), "assignments")

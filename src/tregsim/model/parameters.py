@@ -1,0 +1,133 @@
+"""Parameter tables: every value with its unit, bounds, source and [V]/[U] mark.
+
+The tables are data files shipped in the package (``tregsim/data/parameters_<species>.csv``).
+Each row is one value of one parameter in one *scope*:
+
+* ``base`` -- the species' default;
+* ``disease:<name>`` -- overrides for a disease state (``igfd``, ``rrms``, ``eae_severe`` ...);
+* ``hypothesis:<name>`` -- overrides that define a named mechanism.
+
+Resolution order is base, then disease, then hypothesis.  Values are stored in
+model units (see :mod:`tregsim.model.definition`); the ``source`` column gives
+the published value and any conversion.
+
+Run ``python -m tregsim.model.parameters`` to print docs/parameters.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import sys
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from tregsim.model.definition import INPUT_NAMES, KINETIC_PARAMETERS, PARAMETER_INDEX, PARAMETER_ORDER, SWITCH_NAMES
+
+SPECIES = ("mouse", "human")
+MARKS = ("V", "U", "F")  # verified, unverified prior/assumption, fitted (source names the fit)
+
+
+@dataclass(frozen=True)
+class ParameterRow:
+    """One row of a parameter table."""
+
+    name: str
+    scope: str
+    value: float
+    unit: str
+    low: float
+    high: float
+    mark: str
+    source: str
+    description: str
+
+    def check(self) -> None:
+        """Raise ValueError if the row is inconsistent (bounds, mark, finiteness)."""
+        if not all(math.isfinite(x) for x in (self.value, self.low, self.high)):
+            raise ValueError(f"{self.name} [{self.scope}]: value and bounds must be finite")
+        if not self.low <= self.value <= self.high:
+            raise ValueError(f"{self.name} [{self.scope}]: value {self.value} outside [{self.low}, {self.high}]")
+        if self.mark not in MARKS:
+            raise ValueError(f"{self.name} [{self.scope}]: mark {self.mark!r} not one of {MARKS}")
+        if not self.source.strip() or not self.unit.strip():
+            raise ValueError(f"{self.name} [{self.scope}]: unit and source are required")
+
+
+@lru_cache(maxsize=None)
+def load_table(species: str) -> tuple[ParameterRow, ...]:
+    """Read and check the parameter table of ``species`` ('mouse' or 'human')."""
+    if species not in SPECIES:
+        raise ValueError(f"unknown species {species!r}; allowed: {', '.join(SPECIES)}")
+    text = resources.files("tregsim.data").joinpath(f"parameters_{species}.csv").read_text(encoding="utf-8")
+    rows = []
+    for rec in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
+        row = ParameterRow(
+            name=rec["name"], scope=rec["scope"], value=float(rec["value"]), unit=rec["unit"],
+            low=float(rec["low"]), high=float(rec["high"]), mark=rec["mark"], source=rec["source"],
+            description=rec["description"],
+        )
+        row.check()
+        rows.append(row)
+    names = {r.name for r in rows if r.scope == "base"}
+    missing = set(KINETIC_PARAMETERS) - names
+    if missing:
+        raise ValueError(f"parameters_{species}.csv lacks base values for {sorted(missing)}")
+    return tuple(rows)
+
+
+def scopes(species: str) -> set[str]:
+    """All scopes (``disease:x``, ``hypothesis:y``) that the species table defines."""
+    return {r.scope for r in load_table(species)}
+
+
+def resolve(species: str, disease: str | None = None, hypothesis: str | None = None) -> dict[str, float]:
+    """Kinetic parameter values for a species, disease and hypothesis (model units)."""
+    rows = load_table(species)
+    values: dict[str, float] = {}
+    for scope in ("base", f"disease:{disease}", f"hypothesis:{hypothesis}"):
+        for r in rows:
+            if r.scope == scope:
+                values[r.name] = r.value
+    return values
+
+
+def parameter_vector(values: dict[str, float], inputs: dict[str, float] | None = None,
+                     switches: dict[str, float] | None = None) -> np.ndarray:
+    """Pack kinetic values, inputs (default 0) and switches (default 0) in generated-code order."""
+    p = np.zeros(len(PARAMETER_ORDER))
+    for name in KINETIC_PARAMETERS:
+        p[PARAMETER_INDEX[name]] = values[name]
+    for name, v in (inputs or {}).items():
+        if name not in INPUT_NAMES:
+            raise KeyError(name)
+        p[PARAMETER_INDEX[name]] = v
+    for name, v in (switches or {}).items():
+        if name not in SWITCH_NAMES:
+            raise KeyError(name)
+        p[PARAMETER_INDEX[name]] = v
+    return p
+
+
+def markdown() -> str:
+    """docs/parameters.md: every table row, generated from the data files."""
+    out = ["# tregsim parameters", "",
+           "Generated from `src/tregsim/data/parameters_*.csv` by `make docs`; do not edit by hand.", "",
+           "Marks: **V** read in the primary source; **U** unverified prior or explicit assumption "
+           "(wide bounds); **F** fitted by tregsim's own calibration (the source names the fit).", "",
+           "Values are in model units: days, cells, ug/kg body weight, L/kg, ng/mL.", ""]
+    for species in SPECIES:
+        out += [f"## {species}", "", "| name | scope | value | unit | bounds | mark | source | description |",
+                "|---|---|---|---|---|---|---|---|"]
+        for r in load_table(species):
+            out.append(f"| `{r.name}` | {r.scope} | {r.value:.6g} | {r.unit} | {r.low:.4g} - {r.high:.4g} | "
+                       f"{r.mark} | {r.source} | {r.description} |")
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation generator
+    sys.stdout.write(markdown())

@@ -1,0 +1,112 @@
+"""One seeded subject: parameters, initial state and dose/trigger schedule.
+
+Randomness comes from one generator per subject, seeded from (protocol seed,
+subject index) through ``numpy.random.SeedSequence``, so a subject gives the
+same trajectory whatever the chunking, worker count or back end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from tregsim.model.definition import STATE_INDEX, STATES
+from tregsim.model.parameters import parameter_vector, resolve
+from tregsim.protocol import SimulationProtocol
+from tregsim.schedule import Bolus, Schedule, add_regimen, poisson_times
+
+
+@dataclass
+class Subject:
+    """Everything a solver needs for one subject.
+
+    Attributes:
+        index: subject number within the protocol (0-based).
+        seed: the (protocol seed, index) pair that reproduces this subject.
+        values: resolved kinetic and readout parameters (model units).
+        p: parameter vector in generated-code order (inputs zero; switches set).
+        y0: initial state.
+        schedule: boluses (doses, immunisation, triggers) and infusions.
+        t_end: simulation end (day).
+    """
+
+    index: int
+    seed: tuple[int, int]
+    values: dict[str, float]
+    p: np.ndarray
+    y0: np.ndarray
+    schedule: Schedule
+    t_end: float
+
+
+def pk_baseline(values: dict[str, float]) -> tuple[float, float]:
+    """Endogenous steady state (free, bound amounts, ug/kg) without drug.
+
+    Solves ksyn = Vmax*C/(Km+C) + CL_free*C + k_bound*Cb*V_bound for the free concentration C, with the
+    bound steady state Cb = Bmax*C/(Kd'+C), Kd' = (koff + k_bound)/kon (association balances dissociation
+    plus elimination of the complex).  Monotone in C, so the root is unique.
+    """
+    kd = (values["koff"] + values["k_bound"]) / values["kon"]
+
+    def excess(c: float) -> float:
+        cb = values["Bmax"] * c / (kd + c)
+        elim_free = values["Vmax_free"] * c / (values["Km_free"] + c) + values["CL_free"] * c
+        return elim_free + values["k_bound"] * cb * values["V_bound"] - values["ksyn"]
+
+    hi = 1.0
+    while excess(hi) < 0:
+        hi *= 10
+        if hi > 1e9:
+            raise ValueError("endogenous IGF-1 production exceeds the maximal elimination: no steady state")
+    c = brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-13)
+    cb = values["Bmax"] * c / (kd + c)
+    return c * values["V_free"], cb * values["V_bound"]
+
+
+def switches_for(knockouts: list[str]) -> dict[str, float]:
+    """Knockout names to model switches."""
+    ko = set(knockouts)
+    return {
+        "ko_treg_igf1r": 1.0 if ko & {"treg_igf1r", "pan_t_igf1r"} else 0.0,
+        "ko_teff_igf1r": 1.0 if "pan_t_igf1r" in ko else 0.0,
+    }
+
+
+def subject_rng(seed: int, index: int) -> np.random.Generator:
+    """The generator of subject ``index`` under protocol seed ``seed``."""
+    return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
+
+
+def build_subject(protocol: SimulationProtocol, index: int, seed: int) -> Subject:
+    """Draw subject ``index`` of ``protocol`` under ``seed``."""
+    values = resolve(protocol.species, protocol.disease, protocol.hypothesis)
+    rng = subject_rng(seed, index)
+    t_end = float(protocol.duration_days)
+
+    y0 = np.zeros(len(STATES))
+    free0, bound0 = pk_baseline(values)
+    y0[STATE_INDEX["igf1_free"]] = free0
+    y0[STATE_INDEX["igf1_bound"]] = bound0
+    y0[STATE_INDEX["teff_periphery"]] = values["teff0"]
+    y0[STATE_INDEX["treg_periphery"]] = values["treg0"]
+    y0[STATE_INDEX["axon_loss"]] = values["axon_loss0"]
+
+    schedule = Schedule()
+    # Immunisation (mouse EAE): a bolus of primed resting Teff at day 0, its size varying between animals.
+    if values["immunisation_teff"] > 0:
+        mult = float(np.exp(rng.normal(0.0, values["immunisation_sd_log"])))
+        schedule.boluses.append(Bolus(0.0, "teff_resting", values["immunisation_teff"] * mult))
+    # Stochastic immune triggers (Velez 2011): independent Poisson streams for Teff and Treg.
+    for t in poisson_times(rng, values["trigger_rate"], 0.0, t_end):
+        schedule.boluses.append(Bolus(float(t), "teff_resting", values["trigger_size"]))
+    for t in poisson_times(rng, values["trigger_rate"], 0.0, t_end):
+        schedule.boluses.append(Bolus(float(t), "treg_resting", values["trigger_size"]))
+    bio = {"sc": values["F_sc"], "minipump": values["F_sc"], "ip": values["F_ip"]}
+    for reg in protocol.regimens:
+        add_regimen(schedule, reg, t_end, protocol.weight_kg, bio)
+    schedule.boluses.sort(key=lambda b: b.time)
+
+    p = parameter_vector(values, switches=switches_for(list(protocol.knockouts)))
+    return Subject(index, (int(seed), index), values, p, y0, schedule, t_end)
