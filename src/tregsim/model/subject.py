@@ -65,6 +65,32 @@ def pk_baseline(values: dict[str, float]) -> tuple[float, float]:
     return c * values["V_free"], cb * values["V_bound"]
 
 
+#: States carried over from the burn-in: the immune system and the ongoing (reversible) damage.
+#: Irreversible damage is reset to the subject's entry value; PK stays at its endogenous baseline.
+BURN_IN_CARRIED = ("teff_resting", "treg_resting", "teff_periphery", "treg_periphery", "teff_cns", "treg_cns",
+                   "demyelinated", "gd")
+
+
+def _burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
+             switches: dict[str, float]) -> np.ndarray:
+    """Run the untreated disease for ``burn_in_days`` with the subject's own triggers, so that a
+    subject enters day 0 inside its disease's dynamics rather than at an arbitrary initial state."""
+    from tregsim.solve.reference import ReferenceSolver
+
+    t_burn = float(values["burn_in_days"])
+    sched = Schedule()
+    for state in ("teff_resting", "treg_resting"):
+        for t in poisson_times(rng, values["trigger_rate"], 0.0, t_burn):
+            sched.boluses.append(Bolus(float(t), state, values["trigger_size"]))
+    sched.boluses.sort(key=lambda b: b.time)
+    warm = Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
+    end = ReferenceSolver().solve(warm, np.array([0.0, t_burn]))[-1]
+    y = y0.copy()
+    for name in BURN_IN_CARRIED:
+        y[STATE_INDEX[name]] = end[STATE_INDEX[name]]
+    return y
+
+
 def switches_for(knockouts: list[str]) -> dict[str, float]:
     """Knockout names to model switches."""
     ko = set(knockouts)
@@ -92,6 +118,9 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int) -> Subjec
     y0[STATE_INDEX["teff_periphery"]] = values["teff0"]
     y0[STATE_INDEX["treg_periphery"]] = values["treg0"]
     y0[STATE_INDEX["axon_loss"]] = values["axon_loss0"]
+
+    if values["burn_in_days"] > 0:
+        y0 = _burn_in(values, y0, rng, switches_for(list(protocol.knockouts)))
 
     schedule = Schedule()
     # Immunisation (mouse EAE): a bolus of primed resting Teff at day 0, its size varying between animals.
