@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.tregsim-installed
 
-.PHONY: run test setup clean-venv docs
+.PHONY: run test setup clean-venv docs check-report bench
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,3 +27,13 @@ docs: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Render a fresh `tregsim reproduce bilbao2014` report in headless Chromium (installs Debian's chromium if absent).
+check-report: $(STAMP)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	rm -rf tregsim-out/check-report && $(BIN)/tregsim reproduce bilbao2014 --out tregsim-out/check-report
+	$(BIN)/python tools/check_report.py tregsim-out/check-report/report.html tregsim-out/check-report/screenshot.png --min-figures 5
+
+# Benchmarks (ratios against peers in the same run).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/reproduce_bilbao2014.py

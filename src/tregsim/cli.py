@@ -116,6 +116,36 @@ def _print_metrics(metrics: dict, folder: Path, failures: list) -> None:
 
 
 @app.command()
+def reproduce(
+    study: Annotated[str, typer.Argument(help="the study to reproduce: bilbao2014")],
+    out: OutOpt = None,
+    animals: Annotated[int, typer.Option("--animals", min=2, max=2000, help="seeded animals per experiment")] = 20,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the animals' random draws")] = 1,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Reproduce a published study in silico under every named hypothesis: summary.json (experiments,
+    targets, hypotheses) and report.html."""
+    from tregsim.experiments import bilbao2014 as b14
+    from tregsim.experiments.reproduce import STUDIES, reproduce_bilbao2014
+    from tregsim.protocol import HYPOTHESES
+
+    with _errors():
+        if study not in STUDIES:
+            raise InputError(f"reproduce: study '{study}' is not allowed; allowed: {', '.join(STUDIES)}")
+        folder = _out_dir(out, "reproduce", overwrite)
+        total = len(HYPOTHESES) * len(b14.EAE_EXPERIMENTS)
+        with _progress(total, f"{study}: {len(HYPOTHESES)} hypotheses x {len(b14.EAE_EXPERIMENTS)} arms") as advance:
+            result = reproduce_bilbao2014(animals=animals, seed=seed, progress=advance)
+        result.write(folder)
+        con = Console()
+        for h, d in result.summary()["hypotheses"].items():
+            flag = "all met" if d["all_met"] else "missed: " + ", ".join(d["missed"])
+            con.print(f"  {h:16s} targets {d['targets_met']}/{d['targets_total']}, "
+                      f"checks {d['checks_met']}/{d['checks_total']}  ({flag})", highlight=False)
+        con.print(f"results in {folder}", highlight=False)
+
+
+@app.command()
 def protocols(
     action: Annotated[str, typer.Argument(help="list | show")] = "list",
     name: Annotated[Optional[str], typer.Argument(help="protocol name for `show`")] = None,

@@ -6,11 +6,11 @@ seed study's two arms in MOG35-55 EAE and a person with RRMS on label-range rhIG
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tregsim.io import write_json
 from tregsim.protocol import load_protocol
 from tregsim.report.html import Report
 from tregsim.report.figures import compare_figure
@@ -39,7 +39,7 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
         results[name] = res
     summary = {"command": "run", "quick": quick, "arms": {k: r.metrics for k, r in results.items()},
                "note": "main job until the virtual-trial command exists: seed-study arms and one RRMS regimen"}
-    (folder / "summary.json").write_text(json.dumps(summary, indent=2))
+    write_json(folder / "summary.json", summary)
     rep = Report("tregsim run: the seed study in silico and a first look at patients",
                  "built-in defaults; each arm's data are in its own sub-folder")
     rep.heading("MOG35-55 EAE: vehicle vs continuous rhIGF-1 (Bilbao 2014 design)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import pandas as pd
 import xarray as xr
 
 from tregsim import metrics as _metrics
+from tregsim.io import atomic_write, write_json
 from tregsim.model.observables import OBSERVABLES, compute, observable_names
 from tregsim.model.subject import build_subject
 from tregsim.protocol import SimulationProtocol, load_protocol, to_yaml
@@ -75,10 +75,10 @@ class SimulationResult:
         """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        _atomic(out / "timecourse.csv", lambda f: self.timecourse.to_csv(f, index=False, float_format="%.10g"))
-        _atomic(out / "subjects.parquet", lambda f: self.to_dataframe().to_parquet(f, index=False))
-        _atomic(out / "summary.json", lambda f: Path(f).write_text(json.dumps(self.summary(), indent=2, default=_json)))
-        _atomic(out / "protocol.yaml", lambda f: Path(f).write_text(to_yaml(self.protocol)))
+        atomic_write(out / "timecourse.csv", lambda f: self.timecourse.to_csv(f, index=False, float_format="%.10g"))
+        atomic_write(out / "subjects.parquet", lambda f: self.to_dataframe().to_parquet(f, index=False))
+        write_json(out / "summary.json", self.summary())
+        atomic_write(out / "protocol.yaml", lambda f: Path(f).write_text(to_yaml(self.protocol)))
         return out
 
     def plot(self, observables: list[str] | None = None):
@@ -86,18 +86,6 @@ class SimulationResult:
         from tregsim.report.figures import timecourse_figure
 
         return timecourse_figure(self, observables)
-
-
-def _json(x: Any) -> Any:
-    if isinstance(x, np.generic):
-        return x.item()
-    raise TypeError(type(x))
-
-
-def _atomic(path: Path, writer: Callable[[str], None]) -> None:
-    tmp = path.with_name(path.name + ".part")
-    writer(str(tmp))
-    tmp.replace(path)
 
 
 def _version() -> str:

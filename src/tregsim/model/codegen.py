@@ -33,6 +33,20 @@ def rhs_source(name: str = "rhs") -> str:
     return "\n".join(lines) + "\n"
 
 
+def batch_rhs_source(name: str = "batch_rhs") -> str:
+    """Python source of ``batch_rhs(t, y, p) -> dydt`` for a cohort.
+
+    ``y`` is the flat state of N subjects, state-major (``y.reshape(n_states, N)``); ``p`` has shape
+    (n_parameters,) or (n_parameters, N).  Same expressions as :func:`rhs_source`, evaluated on rows.
+    """
+    lines = [f"def {name}(t, y, p):", f"    y = y.reshape({len(STATES)}, -1)"]
+    lines += _header("y", "p")
+    lines.append("    out = np.empty_like(y)")
+    lines += [f"    out[{i}] = {s.rate}" for i, s in enumerate(STATES)]
+    lines.append("    return out.ravel()")
+    return "\n".join(lines) + "\n"
+
+
 def assignments_source(name: str = "assignments") -> str:
     """Python source of ``assignments(y, p) -> dict`` (y may be states x time)."""
     lines = [f"def {name}(y, p):"]
@@ -55,6 +69,12 @@ RHS_SOURCE = rhs_source()
 def python_rhs() -> Callable:
     """The right-hand side compiled as plain Python."""
     return _compile(RHS_SOURCE, "rhs")
+
+
+@lru_cache(maxsize=None)
+def python_batch_rhs() -> Callable:
+    """The cohort right-hand side (state-major flat vector of N subjects)."""
+    return _compile(batch_rhs_source(), "batch_rhs")
 
 
 @lru_cache(maxsize=None)

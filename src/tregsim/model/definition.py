@@ -26,6 +26,8 @@ Structure (see docs/model.md for the full derivation and sources):
   pathogenicity of CNS effectors (DiToro 2020: IGF1R-AKT-mTOR favours Th17 over
   Treg); the latter changes no proliferation rate, so in-vitro Teff counts do not move.  Knockout switches remove the receptor
   effect, including that of endogenous IGF-1.
+* Immunisation (mouse EAE): a bolus of primed resting Teff and an adjuvant effect (CFA and
+  pertussis toxin) that raises the Treg level needed for suppression and decays at ``k_adj``.
 * Damage: CNS Teff demyelinate (rate ~ (Teff_CNS / a_dam)^2, Velez), myelin is
   repaired or lost irreversibly (axon loss); Gd-enhancing lesions form in
   proportion to CNS Teff and stop enhancing after ``tau_gd``.
@@ -93,9 +95,12 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("aR_eff", "aR * (1 + Emax_treg * occ_treg)", "1/day", "Treg proliferation capacity"),
     Assignment("th17", "1 + Emax_teff * occ_teff", "1",
                "pathogenicity of CNS effectors relative to no IGF1R signalling (Th17 share, DiToro 2020)"),
-    Assignment("supp_p", "pow(treg_periphery, h) / (pow(kR, h) + pow(treg_periphery, h))", "1",
+    Assignment("kR_eff", "kR * (1 + adjuvant)", "cells",
+               "Treg level for half-maximal suppression, raised while the immunisation adjuvant acts"),
+    Assignment("supp_p", "pow(treg_periphery, h) / (pow(kR_eff, h) + pow(treg_periphery, h))", "1",
                "Treg suppression of Teff, periphery"),
-    Assignment("supp_c", "pow(treg_cns, h) / (pow(kR, h) + pow(treg_cns, h))", "1", "Treg suppression of Teff, CNS"),
+    Assignment("supp_c", "pow(treg_cns, h) / (pow(kR_eff, h) + pow(treg_cns, h))", "1",
+               "Treg suppression of Teff, CNS"),
     Assignment("stim_p", "pow(teff_periphery, h) / (pow(kE, h) + pow(teff_periphery, h))", "1",
                "Teff-driven Treg expansion, periphery"),
     Assignment("stim_c", "pow(teff_cns, h) / (pow(kE, h) + pow(teff_cns, h))", "1", "Teff-driven Treg expansion, CNS"),
@@ -140,6 +145,8 @@ STATES: tuple[State, ...] = (
     State("demyelinated", "1", "d1 * pow(th17 * teff_cns / a_dam, 2) * intact - r_rem * demyelinated - d2 * demyelinated",
           "reversibly demyelinated fraction"),
     State("axon_loss", "1", "d2 * demyelinated", "irreversibly lost fraction (axon loss)"),
+    State("adjuvant", "1", "- k_adj * adjuvant",
+          "immunisation adjuvant effect (CFA + pertussis toxin) that makes Teff resist Treg suppression"),
     State("gd", "lesions", "k_gd * th17 * teff_cns / a_dam - gd / tau_gd",
           "expected number of gadolinium-enhancing lesions"),
 )
@@ -160,6 +167,8 @@ KINETIC_PARAMETERS: tuple[str, ...] = (
     "delta", "beta", "eta", "aE", "aR", "gE", "gR", "kE", "kR", "h", "K_E", "k_in", "k_out",
     # damage
     "d1", "a_dam", "r_rem", "d2", "k_gd", "tau_gd",
+    # immunisation
+    "k_adj",
 )
 
 #: Parameter vector order used by generated code: kinetic, then inputs, then switches.

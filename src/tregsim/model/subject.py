@@ -65,16 +65,36 @@ def pk_baseline(values: dict[str, float]) -> tuple[float, float]:
     return c * values["V_free"], cb * values["V_bound"]
 
 
-#: States carried over from the burn-in: the immune system and the ongoing (reversible) damage.
-#: Irreversible damage is reset to the subject's entry value; PK stays at its endogenous baseline.
-BURN_IN_CARRIED = ("teff_resting", "treg_resting", "teff_periphery", "treg_periphery", "teff_cns", "treg_cns",
-                   "demyelinated", "gd")
+#: States carried over from the burn-in.  Humans keep their ongoing (reversible) damage and lesions;
+#: naive mice keep only their immune steady state.  Irreversible damage is reset to the entry value;
+#: PK stays at its endogenous baseline.
+IMMUNE_STATES = ("teff_resting", "treg_resting", "teff_periphery", "treg_periphery", "teff_cns", "treg_cns")
+BURN_IN_CARRIED = {"human": IMMUNE_STATES + ("demyelinated", "gd"), "mouse": IMMUNE_STATES}
+
+
+_DETERMINISTIC_BURN_IN: dict[tuple, np.ndarray] = {}
 
 
 def _burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
-             switches: dict[str, float]) -> np.ndarray:
+             switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
     """Run the untreated disease for ``burn_in_days`` with the subject's own triggers, so that a
-    subject enters day 0 inside its disease's dynamics rather than at an arbitrary initial state."""
+    subject enters day 0 inside its disease's dynamics rather than at an arbitrary initial state.
+
+    Without triggers the run-in is the same for every subject with the same parameters, so it is
+    computed once and cached (no random numbers are drawn in that case).
+    """
+    if values["trigger_rate"] <= 0:
+        key = (tuple(sorted(values.items())), tuple(sorted(switches.items())), y0.tobytes(), carried)
+        if key not in _DETERMINISTIC_BURN_IN:
+            if len(_DETERMINISTIC_BURN_IN) > 256:
+                _DETERMINISTIC_BURN_IN.clear()
+            _DETERMINISTIC_BURN_IN[key] = _run_burn_in(values, y0, rng, switches, carried)
+        return _DETERMINISTIC_BURN_IN[key].copy()
+    return _run_burn_in(values, y0, rng, switches, carried)
+
+
+def _run_burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
+                 switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
     from tregsim.solve.reference import ReferenceSolver
 
     t_burn = float(values["burn_in_days"])
@@ -86,7 +106,7 @@ def _burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
     warm = Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
     end = ReferenceSolver().solve(warm, np.array([0.0, t_burn]))[-1]
     y = y0.copy()
-    for name in BURN_IN_CARRIED:
+    for name in carried:
         y[STATE_INDEX[name]] = end[STATE_INDEX[name]]
     return y
 
@@ -105,9 +125,23 @@ def subject_rng(seed: int, index: int) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
 
 
-def build_subject(protocol: SimulationProtocol, index: int, seed: int) -> Subject:
-    """Draw subject ``index`` of ``protocol`` under ``seed``."""
+def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides: dict[str, float] | None = None,
+                  immunisation_multiplier: float | None = None) -> Subject:
+    """Draw subject ``index`` of ``protocol`` under ``seed``.
+
+    Arguments:
+        protocol: the validated protocol.
+        index: subject number; with ``seed`` it fixes the subject's random draws.
+        seed: protocol seed.
+        overrides: parameter values replacing the table's (calibration, sensitivity).
+        immunisation_multiplier: use this instead of the random lognormal draw (quadrature in fits).
+    """
     values = resolve(protocol.species, protocol.disease, protocol.hypothesis)
+    if overrides:
+        unknown = set(overrides) - set(values)
+        if unknown:
+            raise KeyError(f"unknown parameters {sorted(unknown)}")
+        values.update(overrides)
     rng = subject_rng(seed, index)
     t_end = float(protocol.duration_days)
 
@@ -120,13 +154,16 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int) -> Subjec
     y0[STATE_INDEX["axon_loss"]] = values["axon_loss0"]
 
     if values["burn_in_days"] > 0:
-        y0 = _burn_in(values, y0, rng, switches_for(list(protocol.knockouts)))
+        y0 = _burn_in(values, y0, rng, switches_for(list(protocol.knockouts)), BURN_IN_CARRIED[protocol.species])
 
     schedule = Schedule()
     # Immunisation (mouse EAE): a bolus of primed resting Teff at day 0, its size varying between animals.
     if values["immunisation_teff"] > 0:
-        mult = float(np.exp(rng.normal(0.0, values["immunisation_sd_log"])))
+        draw = float(np.exp(rng.normal(0.0, values["immunisation_sd_log"])))
+        mult = draw if immunisation_multiplier is None else immunisation_multiplier
         schedule.boluses.append(Bolus(0.0, "teff_resting", values["immunisation_teff"] * mult))
+        if values["immunisation_adjuvant"] > 0:
+            schedule.boluses.append(Bolus(0.0, "adjuvant", values["immunisation_adjuvant"]))
     # Stochastic immune triggers (Velez 2011): independent Poisson streams for Teff and Treg.
     for t in poisson_times(rng, values["trigger_rate"], 0.0, t_end):
         schedule.boluses.append(Bolus(float(t), "teff_resting", values["trigger_size"]))

@@ -23,6 +23,11 @@ code{background:#f1f4f8;padding:0 3px}.pass{color:#1b7f3b;font-weight:600}.fail{
 """
 
 
+_LOAD_PROBE = ("<script>window.addEventListener('load',function(){var n=0;"
+               "document.querySelectorAll('img').forEach(function(i){if(i.complete&&i.naturalWidth>0)n++;});"
+               "document.body.setAttribute('data-figures-loaded',String(n));});</script>")
+
+
 class Report:
     """Build an HTML page section by section; ``write`` saves it atomically."""
 
@@ -52,9 +57,11 @@ class Report:
         self.parts.append(f"<table><tr>{head}</tr>{body}</table>")
 
     def render(self) -> str:
+        # The inline script only records, once the page has loaded, how many figures decoded, so that
+        # a headless browser check can read it from the DOM (data-figures-loaded); it fetches nothing.
         return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
                 f"<title>{html.escape(self.title)}</title><style>{_CSS}</style></head><body>"
-                + "\n".join(self.parts) + "</body></html>")
+                + "\n".join(self.parts) + _LOAD_PROBE + "</body></html>")
 
     def write(self, path: Path) -> Path:
         path = Path(path)
@@ -68,7 +75,7 @@ def _cell(v: Any) -> str:
     if isinstance(v, bool):
         return "<span class='pass'>yes</span>" if v else "<span class='fail'>no</span>"
     if isinstance(v, float):
-        return f"{v:.4g}"
+        return f"{v:.4g}" if v == v else "&ndash;"
     if v is None:
         return "&ndash;"
     return html.escape(str(v))

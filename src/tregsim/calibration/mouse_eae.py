@@ -1,0 +1,208 @@
+"""Fit of the mouse parameters to the mouse rows of targets.csv.
+
+The only random element of a mouse EAE cohort is the size of each animal's immunisation (lognormal,
+log-SD ``immunisation_sd_log``).  The *expected* cohort metrics are therefore integrals over that
+lognormal, computed by Gauss-Hermite quadrature: each node is one animal with a fixed multiplier,
+and every arm's nodes are solved together.  Threshold metrics (incidence, death) are smoothed with
+a logistic of width ``SMOOTH`` so that the objective is differentiable; the seeded cohorts of
+``tregsim reproduce`` then check the fit with the hard definitions.
+
+Residuals: (simulated - central value) / half-band for two-sided targets; one-sided targets are
+hinges that are zero inside the band with a margin.  Bounded least squares (scipy TRF) in
+log-parameter space.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from tregsim.experiments.bilbao2014 import (
+    DURATION_DAYS, EAE_BY_ID, ONSET_SCORE, course_days, naive_treg_fraction, run_subjects,
+)
+from tregsim.model.parameters import load_table
+from tregsim.model.subject import build_subject
+from tregsim.solve.batch import CohortSolver
+from tregsim.targets import targets_by_id
+
+#: (name, scope) fitted on a log scale; bounds come from the parameter table.
+FIT_PARAMETERS: tuple[tuple[str, str], ...] = (
+    ("aR", "base"), ("aE", "base"), ("K_E", "base"), ("k_in", "base"), ("a_dam", "base"), ("r_rem", "base"),
+    ("score_x50", "base"), ("k_adj", "base"),
+    ("immunisation_teff", "disease:eae_mog35_55"), ("immunisation_adjuvant", "disease:eae_mog35_55"),
+    ("immunisation_adjuvant", "disease:eae_severe"), ("immunisation_sd_log", "base"),
+    ("EC50_treg", "base"), ("Emax_treg", "base"), ("EC50_teff", "base"), ("Emax_teff", "base"),
+)
+ARMS = ("eae_vehicle", "eae_igf1", "eae_vehicle_treg_igf1r_ko", "eae_igf1_treg_igf1r_ko",
+        "eae_vehicle_pan_t_igf1r_ko", "eae_igf1_post_onset", "eae_severe_vehicle", "eae_severe_igf1")
+N_NODES = 9
+SMOOTH = 0.1  # score units
+FIT_STEP_DAYS = 0.25
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
+
+
+def quadrature(sd_log: float, n: int = N_NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Multipliers and weights for E[f(exp(sd*Z))], Z standard normal (Gauss-Hermite)."""
+    x, w = np.polynomial.hermite_e.hermegauss(n)
+    return np.exp(sd_log * x), w / w.sum()
+
+
+def _first_crossing(t: np.ndarray, s: np.ndarray, level: float) -> float:
+    above = np.nonzero(s >= level)[0]
+    if above.size == 0:
+        return math.nan
+    j = int(above[0])
+    if j == 0:
+        return float(t[0])
+    return float(t[j - 1] + (level - s[j - 1]) / (s[j] - s[j - 1]) * (t[j] - t[j - 1]))
+
+
+def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "treg_and_th17",
+                     solver: CohortSolver | None = None) -> dict[str, dict[str, float]]:
+    """Smooth expected metrics per arm; ``overrides`` maps a disease ('eae_mog35_55', 'eae_severe',
+    'healthy') to the parameter values to use for it."""
+    solver = solver or CohortSolver(rtol=1e-6)
+    t = np.arange(0.0, DURATION_DAYS + 1e-9, FIT_STEP_DAYS)
+    out: dict[str, dict[str, float]] = {}
+    for arm in ARMS:
+        exp = EAE_BY_ID[arm]
+        ov = overrides[exp.disease]
+        mult, w = quadrature(ov["immunisation_sd_log"])
+        proto = exp.protocol(hypothesis, N_NODES, 0)
+        subjects = [build_subject(proto, i, 0, overrides=ov, immunisation_multiplier=float(m))
+                    for i, m in enumerate(mult)]
+        obs = run_subjects(subjects, t, solver)
+        death = ov["death_score"]
+        lost = 1.0 - obs["myelin_intact"]
+        raw = 5.0 * lost ** ov["score_n"] / (ov["score_x50"] ** ov["score_n"] + lost ** ov["score_n"])
+        raw_peak = raw.max(axis=1)
+        p_dead = _sigmoid((raw_peak - death) / (SMOOTH / 2))
+        peak = raw_peak + p_dead * (5.0 - raw_peak)
+        p_sick = _sigmoid((raw_peak - ONSET_SCORE) / SMOOTH)
+        onset = np.array([_first_crossing(t, s, ONSET_SCORE) for s in raw])
+        onset = np.where(np.isfinite(onset), onset, DURATION_DAYS)
+        # mean score curve with death as an absorbing 5 (soft: weight by survival to that point)
+        dead_by_t = _sigmoid((np.maximum.accumulate(raw, axis=1) - death) / (SMOOTH / 2))
+        score_t = raw * (1 - dead_by_t) + 5.0 * dead_by_t
+        mean_curve = w @ score_t
+        i = int(np.argmax(mean_curve))
+        if 0 < i < len(t) - 1:  # parabolic refinement of the peak day
+            a, b, c = mean_curve[i - 1: i + 2]
+            den = a - 2 * b + c
+            peak_day = float(t[i] + (0.5 * (a - c) / den if den != 0 else 0.0) * FIT_STEP_DAYS)
+        else:
+            peak_day = float(t[i])
+        out[arm] = {
+            "incidence": float(w @ p_sick),
+            "onset_day_mean": float((w * p_sick) @ onset / max(w @ p_sick, 1e-9)),
+            "peak_score_mean": float(w @ peak),
+            "peak_day": peak_day,
+            "course_days": course_days(t, mean_curve),
+            "survival": float(w @ (1 - p_dead)),
+            "treg_cns_max": float((w @ obs["treg_cns"]).max()),
+        }
+    out["naive"] = {"treg_fraction_cd4": naive_treg_fraction(hypothesis, overrides["healthy"])}
+    return out
+
+
+def _target_residuals(ex: dict[str, dict[str, float]]) -> dict[str, float]:
+    from tregsim.experiments.bilbao2014 import simulated_targets
+
+    sim = simulated_targets(ex)
+    res = {}
+    for tid, tg in targets_by_id("mouse_eae").items():
+        x = sim[tid]
+        if not math.isfinite(x):
+            res[tid] = 10.0
+        elif math.isfinite(tg.low) and math.isfinite(tg.high):
+            centre = tg.value if math.isfinite(tg.value) else (tg.low + tg.high) / 2
+            res[tid] = (x - centre) / ((tg.high - tg.low) / 2)
+        elif math.isfinite(tg.high):  # one-sided: x < high (with a 10 % margin)
+            res[tid] = max(0.0, x - 0.9 * tg.high) / 0.1
+        else:  # x > low
+            res[tid] = max(0.0, 1.1 * tg.low - x) / 0.1
+    return res
+
+
+@dataclass
+class MouseFit:
+    """Result of :func:`fit_mouse` (scikit-learn style: learned attributes end in ``_``)."""
+
+    values_: dict[tuple[str, str], float]
+    sd_log_: dict[tuple[str, str], float]
+    residuals_: dict[str, float]
+    expected_: dict[str, dict[str, float]]
+    cost_: float
+    nfev_: int
+
+
+def _bounds() -> dict[tuple[str, str], tuple[float, float]]:
+    rows = {(r.name, r.scope): r for r in load_table("mouse")}
+    return {k: (rows[k].low, rows[k].high) for k in FIT_PARAMETERS}
+
+
+def _table_values() -> dict[tuple[str, str], float]:
+    rows = {(r.name, r.scope): r for r in load_table("mouse")}
+    return {k: rows[k].value for k in FIT_PARAMETERS}
+
+
+#: A fitted scoped value that also holds for other diseases: the severe variant uses the same MOG
+#: immunisation and differs only in its adjuvant (pertussis toxin) effect.
+TIED: dict[tuple[str, str], tuple[str, ...]] = {("immunisation_teff", "disease:eae_mog35_55"): ("eae_severe",)}
+
+
+def overrides_from(theta: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+    """Per-disease parameter dictionaries from fitted (name, scope) values."""
+    from tregsim.model.parameters import resolve
+
+    out = {}
+    for disease in ("eae_mog35_55", "eae_severe", "healthy"):
+        v = resolve("mouse", disease, "treg_and_th17")
+        for (name, scope), x in theta.items():
+            if scope == "base" or scope == f"disease:{disease}":
+                v[name] = x
+        # a scope-specific row wins over the base one
+        for (name, scope), x in theta.items():
+            if scope == f"disease:{disease}" or disease in TIED.get((name, scope), ()):
+                v[name] = x
+        out[disease] = v
+    return out
+
+
+def fit_mouse(max_nfev: int = 60, hypothesis: str = "treg_and_th17", start: dict | None = None,
+              verbose: int = 0) -> MouseFit:
+    """Bounded least squares of FIT_PARAMETERS to the mouse targets (expected cohort metrics)."""
+    from scipy.optimize import least_squares
+
+    bounds = _bounds()
+    x0 = np.log([max((start or _table_values())[k], 1e-12) for k in FIT_PARAMETERS])
+    lo = np.log([max(bounds[k][0], 1e-12) for k in FIT_PARAMETERS])
+    hi = np.log([bounds[k][1] for k in FIT_PARAMETERS])
+    names = list(targets_by_id("mouse_eae"))
+    cache: dict[bytes, np.ndarray] = {}
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        key = theta.tobytes()
+        if key not in cache:
+            vals = dict(zip(FIT_PARAMETERS, np.exp(theta)))
+            try:
+                r = _target_residuals(expected_metrics(overrides_from(vals), hypothesis))
+                cache[key] = np.array([r[n] for n in names])
+            except (RuntimeError, ValueError):
+                cache[key] = np.full(len(names), 10.0)
+        return cache[key]
+
+    res = least_squares(residuals, np.clip(x0, lo + 1e-9, hi - 1e-9), bounds=(lo, hi), diff_step=0.02,
+                        max_nfev=max_nfev, verbose=verbose)
+    cov = np.linalg.pinv(res.jac.T @ res.jac)
+    vals = dict(zip(FIT_PARAMETERS, np.exp(res.x)))
+    expected = expected_metrics(overrides_from(vals), hypothesis)
+    return MouseFit(values_={k: float(v) for k, v in vals.items()},
+                    sd_log_={k: float(math.sqrt(max(cov[i, i], 0))) for i, k in enumerate(FIT_PARAMETERS)},
+                    residuals_=_target_residuals(expected), expected_=expected, cost_=float(res.cost),
+                    nfev_=int(res.nfev))
