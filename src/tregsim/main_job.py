@@ -10,7 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tregsim.calibration.human_pk import target_results
 from tregsim.io import write_json
+from tregsim.pk.translation import translation_table
+from tregsim.report.pk import pk_section
 from tregsim.protocol import load_protocol
 from tregsim.report.html import Report
 from tregsim.report.figures import compare_figure
@@ -37,8 +40,11 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
             res = simulate(proto)
         res.write(folder / name)
         results[name] = res
+    translation = translation_table("rrms")
     summary = {"command": "run", "quick": quick, "arms": {k: r.metrics for k, r in results.items()},
-               "note": "main job until the virtual-trial command exists: seed-study arms and one RRMS regimen"}
+               "dose_translation": translation, "pk_targets": target_results(),
+               "note": "main job until the virtual-trial command exists: seed-study arms, one RRMS regimen, "
+                       "and the mouse-to-human dose translation"}
     write_json(folder / "summary.json", summary)
     rep = Report("tregsim run: the seed study in silico and a first look at patients",
                  "built-in defaults; each arm's data are in its own sub-folder")
@@ -50,5 +56,6 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
     rep.heading("RRMS: rhIGF-1 50 ug/kg SC every 12 h for 24 weeks")
     rep.table([{"metric": m, "value": v} for m, v in results[HUMAN_ARM].metrics.items()])
     rep.figure(compare_figure({HUMAN_ARM: results[HUMAN_ARM]}), "mean over subjects and 10-90 % range")
+    pk_section(rep, translation)
     rep.write(folder / "report.html")
     return summary

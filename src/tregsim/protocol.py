@@ -122,7 +122,9 @@ class SimulationProtocol(_Strict):
     output_every_hours: float | None = Field(default=None, gt=0)
     animals: int | None = Field(default=None, ge=1, le=100000, description="mouse: number of animals")
     subjects: int | None = Field(default=None, ge=1, le=100000, description="human: number of subjects")
-    body_weight_kg: float | None = Field(default=None, gt=0, le=500)
+    body_weight_kg: float | None = Field(default=None, gt=0, le=500, description="converts absolute doses (ug, mg)")
+    age_years: float | None = Field(default=None, ge=18, le=90,
+                                    description="human: scales endogenous IGF-1 production (Mayo adult ranges)")
     seed: int | None = Field(default=None, ge=0)
     regimens: list[Regimen] = Field(default_factory=list)
 
@@ -135,6 +137,8 @@ class SimulationProtocol(_Strict):
             raise _FieldError("animals", self.animals, "animals is for mouse protocols; use subjects for humans")
         if self.species == "mouse" and self.subjects is not None:
             raise _FieldError("subjects", self.subjects, "subjects is for human protocols; use animals for mice")
+        if self.species == "mouse" and self.age_years is not None:
+            raise _FieldError("age_years", self.age_years, "age_years is a human covariate")
         return self
 
     @property

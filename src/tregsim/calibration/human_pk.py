@@ -216,3 +216,15 @@ def fit_human_pk(healthy: dict[str, float], igfd: dict[str, float], bounds: dict
         sd_log_={k: float(math.sqrt(max(cov[i, i], 0.0))) for i, k in enumerate(FIT_PARAMETERS)},
         metrics_=pk_metrics(h, d), cost_=float(res.cost),
     )
+
+
+def target_results(healthy: dict[str, float] | None = None, igfd: dict[str, float] | None = None) -> list[dict]:
+    """Every human_pk target of targets.csv (plus the IGFD baseline) with the simulated value and pass."""
+    from tregsim.model.parameters import resolve
+    from tregsim.targets import Target, targets_by_id
+
+    m = pk_metrics(healthy or resolve("human", "healthy"), igfd or resolve("human", "igfd"))
+    out = [t.as_result(m[t.id]) for t in targets_by_id("human_pk").values()]
+    tid, value, low, high = IGFD_BASELINE
+    extra = Target(tid, "human_pk", "baseline total IGF-1 in IGFD", value, low, high, "ug/L", "Grahnen 1993", "V")
+    return out + [extra.as_result(m[tid])]

@@ -7,8 +7,9 @@ and every arm's nodes are solved together.  Threshold metrics (incidence, death)
 a logistic of width ``SMOOTH`` so that the objective is differentiable; the seeded cohorts of
 ``tregsim reproduce`` then check the fit with the hard definitions.
 
-Residuals: (simulated - central value) / half-band for two-sided targets; one-sided targets are
-hinges that are zero inside the band with a margin.  Bounded least squares (scipy TRF) in
+Residuals: two-sided targets have a flat bottom (zero within half a half-band of the central value,
+then linear in (simulated - centre) / half-band, 0.5 at the band's edge); one-sided targets are hinges
+that are zero inside the band with a 10 % margin.  Bounded least squares (scipy TRF) in
 log-parameter space.
 """
 
@@ -30,7 +31,7 @@ from tregsim.targets import targets_by_id
 #: (name, scope) fitted on a log scale; bounds come from the parameter table.
 FIT_PARAMETERS: tuple[tuple[str, str], ...] = (
     ("aR", "base"), ("aE", "base"), ("K_E", "base"), ("k_in", "base"), ("a_dam", "base"), ("r_rem", "base"),
-    ("score_x50", "base"), ("k_adj", "base"),
+    ("score_x50", "base"), ("score_n", "base"), ("k_adj", "base"),
     ("immunisation_teff", "disease:eae_mog35_55"), ("immunisation_adjuvant", "disease:eae_mog35_55"),
     ("immunisation_adjuvant", "disease:eae_severe"), ("immunisation_sd_log", "base"),
     ("EC50_treg", "base"), ("Emax_treg", "base"), ("EC50_teff", "base"), ("Emax_teff", "base"),
@@ -120,8 +121,11 @@ def _target_residuals(ex: dict[str, dict[str, float]]) -> dict[str, float]:
         if not math.isfinite(x):
             res[tid] = 10.0
         elif math.isfinite(tg.low) and math.isfinite(tg.high):
+            # flat bottom: no pull inside the inner half of the band, linear beyond (0.5 at the edge)
             centre = tg.value if math.isfinite(tg.value) else (tg.low + tg.high) / 2
-            res[tid] = (x - centre) / ((tg.high - tg.low) / 2)
+            half = (tg.high - tg.low) / 2
+            dev = (x - centre) / half
+            res[tid] = math.copysign(max(0.0, abs(dev) - 0.5), dev)
         elif math.isfinite(tg.high):  # one-sided: x < high (with a 10 % margin)
             res[tid] = max(0.0, x - 0.9 * tg.high) / 0.1
         else:  # x > low
@@ -197,7 +201,7 @@ def fit_mouse(max_nfev: int = 60, hypothesis: str = "treg_and_th17", start: dict
                 cache[key] = np.full(len(names), 10.0)
         return cache[key]
 
-    res = least_squares(residuals, np.clip(x0, lo + 1e-9, hi - 1e-9), bounds=(lo, hi), diff_step=0.02,
+    res = least_squares(residuals, np.clip(x0, lo + 1e-9, hi - 1e-9), bounds=(lo, hi), diff_step=0.05,
                         max_nfev=max_nfev, verbose=verbose)
     cov = np.linalg.pinv(res.jac.T @ res.jac)
     vals = dict(zip(FIT_PARAMETERS, np.exp(res.x)))

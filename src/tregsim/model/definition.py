@@ -83,7 +83,7 @@ SWITCHES: tuple[tuple[str, str], ...] = (
 ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("c_free", "igf1_free / V_free", "ng/mL", "free plasma IGF-1"),
     Assignment("c_bound", "igf1_bound / V_bound", "ng/mL", "IGFBP-bound plasma IGF-1"),
-    Assignment("binding", "kon * c_free * (Bmax - c_bound) * V_bound - koff * igf1_bound", "ug/kg/day",
+    Assignment("binding", "kon * c_free * (Bmax * igfbp3_factor - c_bound) * V_bound - koff * igf1_bound", "ug/kg/day",
                "net association of free IGF-1 with IGFBP-3"),
     Assignment("elim_free", "Vmax_free * c_free / (Km_free + c_free) + CL_free * c_free", "ug/kg/day",
                "elimination of free IGF-1: saturable (receptor-mediated) plus linear (renal)"),
@@ -159,7 +159,7 @@ SWITCH_NAMES: tuple[str, ...] = tuple(n for n, _ in SWITCHES)
 #: Kinetic parameters every species table must define (model units).
 KINETIC_PARAMETERS: tuple[str, ...] = (
     # PK
-    "V_free", "V_bound", "Bmax", "kon", "koff", "Vmax_free", "Km_free", "CL_free", "k_bound", "ksyn",
+    "V_free", "V_bound", "Bmax", "igfbp3_factor", "kon", "koff", "Vmax_free", "Km_free", "CL_free", "k_bound", "ksyn",
     "ka_sc", "ka_ip", "F_sc", "F_ip",
     # PD
     "EC50_treg", "Emax_treg", "EC50_teff", "Emax_teff",

@@ -49,9 +49,10 @@ def pk_baseline(values: dict[str, float]) -> tuple[float, float]:
     plus elimination of the complex).  Monotone in C, so the root is unique.
     """
     kd = (values["koff"] + values["k_bound"]) / values["kon"]
+    bmax = values["Bmax"] * values["igfbp3_factor"]
 
     def excess(c: float) -> float:
-        cb = values["Bmax"] * c / (kd + c)
+        cb = bmax * c / (kd + c)
         elim_free = values["Vmax_free"] * c / (values["Km_free"] + c) + values["CL_free"] * c
         return elim_free + values["k_bound"] * cb * values["V_bound"] - values["ksyn"]
 
@@ -61,7 +62,7 @@ def pk_baseline(values: dict[str, float]) -> tuple[float, float]:
         if hi > 1e9:
             raise ValueError("endogenous IGF-1 production exceeds the maximal elimination: no steady state")
     c = brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-13)
-    cb = values["Bmax"] * c / (kd + c)
+    cb = bmax * c / (kd + c)
     return c * values["V_free"], cb * values["V_bound"]
 
 
@@ -111,6 +112,21 @@ def _run_burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Genera
     return y
 
 
+#: Mayo Clinic adult male total IGF-1 reference ranges (LC-MS/MS), midpoints in ng/mL by age (years):
+#: 18-22 y 91-442, 36-40 y 48-292, 61-65 y 33-220 (BRIEF 4, [V]).
+MAYO_MIDPOINTS = ((20.0, (91 + 442) / 2), (38.0, (48 + 292) / 2), (63.0, (33 + 220) / 2))
+REFERENCE_AGE = 38.0  # the fitted adult (FREEDOMS mean age 37)
+
+
+def age_production_factor(age_years: float) -> float:
+    """Endogenous IGF-1 production relative to a 38-year-old: the ratio of Mayo reference-range
+    midpoints, log-linearly interpolated and flat outside 20-63 y (assumption: production, not
+    clearance, falls with age)."""
+    ages, mids = zip(*MAYO_MIDPOINTS)
+    log_mid = np.interp(age_years, ages, np.log(mids))
+    return float(np.exp(log_mid - np.interp(REFERENCE_AGE, ages, np.log(mids))))
+
+
 def switches_for(knockouts: list[str]) -> dict[str, float]:
     """Knockout names to model switches."""
     ko = set(knockouts)
@@ -142,6 +158,8 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
         if unknown:
             raise KeyError(f"unknown parameters {sorted(unknown)}")
         values.update(overrides)
+    if protocol.age_years is not None:
+        values["ksyn"] *= age_production_factor(protocol.age_years)
     rng = subject_rng(seed, index)
     t_end = float(protocol.duration_days)
 
