@@ -82,3 +82,15 @@ def test_help_lists_the_commands():
     assert r.returncode == 0
     for cmd in ("run", "simulate", "protocols"):
         assert cmd in r.stdout
+
+
+def test_calibrate_rejects_unknown_fit_and_missing_targets(tmp_path):
+    r = _run("calibrate", "--only", "everything", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "--only" in r.stderr and "Traceback" not in r.stderr
+    r = _run("calibrate", "--targets", tmp_path / "none.csv", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "--targets" in r.stderr
+
+
+def test_reproduce_rejects_unknown_study(tmp_path):
+    r = _run("reproduce", "nobody2099", "--out", tmp_path / "o")
+    assert r.returncode == 2 and "bilbao2014" in r.stderr

@@ -119,7 +119,7 @@ def _print_metrics(metrics: dict, folder: Path, failures: list) -> None:
 def reproduce(
     study: Annotated[str, typer.Argument(help="the study to reproduce: bilbao2014")],
     out: OutOpt = None,
-    animals: Annotated[int, typer.Option("--animals", min=2, max=2000, help="seeded animals per experiment")] = 20,
+    animals: Annotated[int, typer.Option("--animals", min=2, max=2000, help="seeded animals per experiment (>= 20 recommended; 40 keeps binomial noise on fractions near 0.06)")] = 40,
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the animals' random draws")] = 1,
     overwrite: OverwriteOpt = False,
 ) -> None:
@@ -143,6 +143,38 @@ def reproduce(
             con.print(f"  {h:16s} targets {d['targets_met']}/{d['targets_total']}, "
                       f"checks {d['checks_met']}/{d['checks_total']}  ({flag})", highlight=False)
         con.print(f"results in {folder}", highlight=False)
+
+
+@app.command()
+def calibrate(
+    targets: Annotated[Optional[Path], typer.Option("--targets", help="targets CSV (default: the shipped targets.csv)")] = None,
+    out: OutOpt = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="human_pk or mouse_eae (default: both)")] = None,
+    max_evals: Annotated[int, typer.Option("--max-evals", min=1, help="least-squares function evaluations per fit")] = 40,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Fit the free parameters to the targets (takes minutes). Writes the refitted parameter tables,
+    summary.json and report.html to the output folder; the package's own tables are not changed."""
+    from tregsim.calibration.run import FITS, calibrate as run_calibration
+    from tregsim.targets import use_targets
+
+    with _errors():
+        if only is not None and only not in FITS:
+            raise InputError(f"--only: value '{only}' is not allowed; allowed: {', '.join(FITS)}")
+        if targets is not None:
+            if not targets.is_file():
+                raise InputError(f"--targets: value '{targets}' is not a file; give a CSV with the columns of targets.csv")
+            try:
+                use_targets(str(targets))
+            except (KeyError, ValueError) as e:
+                raise InputError(f"{targets}: not a targets CSV ({e}); needed columns: id, system, quantity, value, "
+                                 "low, high, unit, use, source, mark") from None
+        folder = _out_dir(out, "calibrate", overwrite)
+        err.print("calibrating (several minutes)...")
+        summary = run_calibration(folder, (only,) if only else FITS, max_nfev=max_evals)
+        for name, fit in summary["fits"].items():
+            Console().print(f"  {name}: cost {fit['cost']:.4g}", highlight=False)
+        Console().print(f"results in {folder}", highlight=False)
 
 
 @app.command()

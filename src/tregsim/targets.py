@@ -55,5 +55,18 @@ def load_targets(path: str | None = None) -> tuple[Target, ...]:
     return parse_targets(resources.files("tregsim.data").joinpath("targets.csv").read_text(encoding="utf-8"))
 
 
+_ACTIVE: str | None = None
+
+
+def use_targets(path: str | None) -> None:
+    """Make the targets of ``path`` (same columns as the shipped file) the active ones; None restores
+    the shipped targets.  Used by ``tregsim calibrate --targets``."""
+    global _ACTIVE
+    if path is not None:
+        load_targets(str(path))  # parse now, so a bad file fails here
+    _ACTIVE = None if path is None else str(path)
+
+
 def targets_by_id(system_prefix: str = "") -> dict[str, Target]:
-    return {t.id: t for t in load_targets() if t.system.startswith(system_prefix)}
+    """The active targets whose system starts with ``system_prefix``, by id."""
+    return {t.id: t for t in load_targets(_ACTIVE) if t.system.startswith(system_prefix)}

@@ -7,9 +7,10 @@ and every arm's nodes are solved together.  Threshold metrics (incidence, death)
 a logistic of width ``SMOOTH`` so that the objective is differentiable; the seeded cohorts of
 ``tregsim reproduce`` then check the fit with the hard definitions.
 
-Residuals: two-sided targets have a flat bottom (zero within half a half-band of the central value,
-then linear in (simulated - centre) / half-band, 0.5 at the band's edge); one-sided targets are hinges
-that are zero inside the band with a 10 % margin.  Bounded least squares (scipy TRF) in
+Residuals: two-sided targets have a flat bottom (zero within the inner half of the band around the
+central value, then linear in (simulated - centre) / half-band up to 0.5 at the band's edge, and
+``OUTSIDE_WEIGHT`` times steeper beyond it); one-sided targets are hinges that are zero inside the
+band with a 10 % margin.  Bounded least squares (scipy TRF) in
 log-parameter space.
 """
 
@@ -38,8 +39,9 @@ FIT_PARAMETERS: tuple[tuple[str, str], ...] = (
 )
 ARMS = ("eae_vehicle", "eae_igf1", "eae_vehicle_treg_igf1r_ko", "eae_igf1_treg_igf1r_ko",
         "eae_vehicle_pan_t_igf1r_ko", "eae_igf1_post_onset", "eae_severe_vehicle", "eae_severe_igf1")
-N_NODES = 9
-SMOOTH = 0.1  # score units
+N_NODES = 11
+SMOOTH = 0.05  # score units
+OUTSIDE_WEIGHT = 5.0  # slope of a residual beyond the band's edge (inside: at most 0.5)
 FIT_STEP_DAYS = 0.25
 
 
@@ -125,11 +127,13 @@ def _target_residuals(ex: dict[str, dict[str, float]]) -> dict[str, float]:
             centre = tg.value if math.isfinite(tg.value) else (tg.low + tg.high) / 2
             half = (tg.high - tg.low) / 2
             dev = (x - centre) / half
-            res[tid] = math.copysign(max(0.0, abs(dev) - 0.5), dev)
+            edge = (tg.high - centre) / half if dev > 0 else (centre - tg.low) / half
+            inside = max(0.0, min(abs(dev), edge) - 0.5 * edge)
+            res[tid] = math.copysign(inside + OUTSIDE_WEIGHT * max(0.0, abs(dev) - edge), dev)
         elif math.isfinite(tg.high):  # one-sided: x < high (with a 10 % margin)
-            res[tid] = max(0.0, x - 0.9 * tg.high) / 0.1
+            res[tid] = OUTSIDE_WEIGHT * max(0.0, x - 0.9 * tg.high) / 0.1
         else:  # x > low
-            res[tid] = max(0.0, 1.1 * tg.low - x) / 0.1
+            res[tid] = OUTSIDE_WEIGHT * max(0.0, 1.1 * tg.low - x) / 0.1
     return res
 
 

@@ -4,10 +4,12 @@ Experiments (ids as in ``summary.json``):
 
 * ``in_vitro_mouse``, ``in_vitro_human`` -- T cells stimulated in culture for ``CULTURE_DAYS`` with a
   range of rhIGF-1 concentrations; Treg and Teff counts relative to no IGF-1.  Culture medium has no
-  IGFBP-3, so the nominal concentration is free IGF-1.  Under full stimulation and no suppression the
-  model's proliferation terms give ``fold = exp(a * Emax * occupancy(C) * days)``: Treg use aR and
-  the Treg receptor effect; IGF1R does not change Teff proliferation in either hypothesis (the Th17
-  effect is on pathogenicity), so Teff fold is 1 by construction of the hypotheses, not by fitting.
+  IGFBP-3, so the nominal concentration is free IGF-1.  Stimulated cells divide at
+  ``culture_division_rate`` (an assumption, about once a day) and IGF1R signalling multiplies Treg
+  proliferation by ``1 + Emax_treg * occupancy(C)`` as in vivo, so ``fold = exp(rate * Emax * occ * days)``
+  with the in-vivo-fitted Emax and EC50: a prediction, not a fit.  IGF1R does not change Teff
+  proliferation in either hypothesis (the Th17 effect is on pathogenicity), so Teff fold is 1 by
+  construction of the hypotheses, not by fitting.
 * ``eae_*`` -- cohorts of seeded animals: MOG35-55 EAE with vehicle or rhIGF-1 mini-pump, with
   Treg-specific or pan-T-cell IGF1R knockout, pump started after onset (Lovett-Racke 1998), and the
   severe variant with high mortality (Bilbao press release).
@@ -155,7 +157,7 @@ def in_vitro(species: str, hypothesis: str, overrides: dict[str, float] | None =
         v.update({k: x for k, x in overrides.items() if k in v})
     c = np.asarray(IN_VITRO_CONCENTRATIONS)
     occ_treg = c / (v["EC50_treg"] + c)
-    treg = np.exp(v["aR"] * v["Emax_treg"] * occ_treg * CULTURE_DAYS)
+    treg = np.exp(v["culture_division_rate"] * v["Emax_treg"] * occ_treg * CULTURE_DAYS)
     teff = np.ones_like(c)  # IGF1R changes no Teff proliferation rate in either hypothesis
     ref = IN_VITRO_CONCENTRATIONS.index(IN_VITRO_REFERENCE_NG_ML)
     return {"treg_fold": float(treg[ref]), "teff_fold": float(teff[ref]),

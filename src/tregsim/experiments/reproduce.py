@@ -78,7 +78,7 @@ class ReproduceResult:
         return out
 
 
-def reproduce_bilbao2014(animals: int = 20, seed: int = 1, hypotheses: tuple[str, ...] = HYPOTHESES,
+def reproduce_bilbao2014(animals: int = 40, seed: int = 1, hypotheses: tuple[str, ...] = HYPOTHESES,
                          progress: Callable[[int], None] | None = None) -> ReproduceResult:
     """Run every Bilbao 2014 experiment under every hypothesis with ``animals`` seeded mice per arm."""
     experiments, cohorts = {}, {}

@@ -175,13 +175,14 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
         y0 = _burn_in(values, y0, rng, switches_for(list(protocol.knockouts)), BURN_IN_CARRIED[protocol.species])
 
     schedule = Schedule()
-    # Immunisation (mouse EAE): a bolus of primed resting Teff at day 0, its size varying between animals.
+    # Immunisation (mouse EAE): a bolus of primed resting Teff and the adjuvant effect at day 0; one
+    # lognormal "immunisation strength" per animal scales both (animal-to-animal variability).
     if values["immunisation_teff"] > 0:
         draw = float(np.exp(rng.normal(0.0, values["immunisation_sd_log"])))
         mult = draw if immunisation_multiplier is None else immunisation_multiplier
         schedule.boluses.append(Bolus(0.0, "teff_resting", values["immunisation_teff"] * mult))
         if values["immunisation_adjuvant"] > 0:
-            schedule.boluses.append(Bolus(0.0, "adjuvant", values["immunisation_adjuvant"]))
+            schedule.boluses.append(Bolus(0.0, "adjuvant", values["immunisation_adjuvant"] * mult))
     # Stochastic immune triggers (Velez 2011): independent Poisson streams for Teff and Treg.
     for t in poisson_times(rng, values["trigger_rate"], 0.0, t_end):
         schedule.boluses.append(Bolus(float(t), "teff_resting", values["trigger_size"]))
