@@ -207,8 +207,8 @@ def run(
     """The main job on built-in defaults.
 
     Until the virtual-trial command exists this runs the best end-to-end job tregsim has: the seed
-    study's two arms (MOG35-55 EAE, vehicle vs continuous rhIGF-1) and a person with RRMS on
-    label-range rhIGF-1, with one report.html.
+    study in silico under every hypothesis, the mouse-to-patient dose translation, and people with
+    RRMS on label-range rhIGF-1, with one report.html.
     """
     from tregsim.main_job import run_main_job
 
@@ -216,13 +216,16 @@ def run(
         folder = _out_dir(out, "run", overwrite)
         summary = run_main_job(folder, quick=quick, progress_factory=_progress)
         con = Console()
-        for arm, m in summary["arms"].items():
-            con.print(f"  {arm:28s} " + ", ".join(f"{k} {v:.3g}" for k, v in m.items()
-                                                    if isinstance(v, float) and k in _RUN_KEYS), highlight=False)
+        for h, d in summary["bilbao2014"]["hypotheses"].items():
+            con.print(f"  bilbao2014 {h:14s} targets {d['targets_met']}/{d['targets_total']}"
+                      + (f"  missed: {', '.join(d['missed'])}" if d["missed"] else "  all met"), highlight=False)
+        t = summary["dose_translation"]
+        con.print(f"  dose translation: {t['matching_bid_mg_kg']:.3g} mg/kg SC twice daily matches the protective "
+                  f"mouse free IGF-1 (risk index {t['matching_bid_risk_index']:.2f}; label maximum = 1)", highlight=False)
+        m = summary["rrms"]["metrics"]
+        con.print(f"  rrms-igf1-sc: ARR {m['annualized_relapse_rate']:.2f}, EDSS change {m['edss_change']:.2f} "
+                  "(human readouts not yet calibrated)", highlight=False)
         con.print(f"report: {folder / 'report.html'}", highlight=False)
-
-
-_RUN_KEYS = ("incidence", "peak_score_mean", "survival", "annualized_relapse_rate", "edss_change", "cmax_free_ng_ml")
 
 
 def main() -> None:

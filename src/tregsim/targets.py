@@ -28,11 +28,11 @@ class Target:
 
     def passes(self, simulated: float) -> bool:
         """True when ``simulated`` is finite and inside [low, high] (open bounds ignored)."""
-        return math.isfinite(simulated) and self.low <= simulated <= self.high
+        return bool(math.isfinite(simulated) and self.low <= simulated <= self.high)
 
     def as_result(self, simulated: float) -> dict:
         """The contract's target record: id, simulated, low, high, pass."""
-        return {"id": self.id, "simulated": simulated, "low": None if math.isinf(self.low) else self.low,
+        return {"id": self.id, "simulated": float(simulated), "low": None if math.isinf(self.low) else self.low,
                 "high": None if math.isinf(self.high) else self.high, "pass": self.passes(simulated),
                 "unit": self.unit, "source": self.source}
 

@@ -30,7 +30,12 @@ def apply_fit(species: str, values: dict[tuple[str, str], float], sd_log: dict[t
             targets[(key[0], f"disease:{d}")] = targets[key]
     for key, (v, sd) in targets.items():
         if key not in index:
-            raise KeyError(f"{species} table has no row {key}")
+            # a value fitted under a non-default hypothesis gets its own row, modelled on the row it replaces
+            template = (key[0], key[1].split("+", 1)[1] if "+" in key[1] else "base")
+            if not key[1].startswith("hypothesis:") or template not in index:
+                raise KeyError(f"{species} table has no row {key}")
+            rows.append(replace(rows[index[template]], scope=key[1]))
+            index[key] = len(rows) - 1
         r = rows[index[key]]
         note = f"; sd(log) {sd:.2g}" if math.isfinite(sd) else ""
         if math.isfinite(sd) and sd > 1:

@@ -154,9 +154,20 @@ def _bounds() -> dict[tuple[str, str], tuple[float, float]]:
     return {k: (rows[k].low, rows[k].high) for k in FIT_PARAMETERS}
 
 
-def _table_values() -> dict[tuple[str, str], float]:
+def hypothesis_scope(key: tuple[str, str], hypothesis: str) -> tuple[str, str]:
+    """Where a value fitted under ``hypothesis`` lives in the table (the default hypothesis uses the
+    plain scopes; another hypothesis gets 'hypothesis:h' or 'hypothesis:h+disease:d')."""
+    from tregsim.protocol import DEFAULT_HYPOTHESIS
+
+    name, scope = key
+    if hypothesis == DEFAULT_HYPOTHESIS:
+        return key
+    return (name, f"hypothesis:{hypothesis}" if scope == "base" else f"hypothesis:{hypothesis}+{scope}")
+
+
+def _table_values(hypothesis: str = "treg_and_th17") -> dict[tuple[str, str], float]:
     rows = {(r.name, r.scope): r for r in load_table("mouse")}
-    return {k: rows[k].value for k in FIT_PARAMETERS}
+    return {k: rows.get(hypothesis_scope(k, hypothesis), rows[k]).value for k in fit_parameters(hypothesis)}
 
 
 #: A fitted scoped value that also holds for other diseases: the severe variant uses the same MOG
@@ -164,13 +175,21 @@ def _table_values() -> dict[tuple[str, str], float]:
 TIED: dict[tuple[str, str], tuple[str, ...]] = {("immunisation_teff", "disease:eae_mog35_55"): ("eae_severe",)}
 
 
-def overrides_from(theta: dict[tuple[str, str], float]) -> dict[str, dict[str, float]]:
+def fit_parameters(hypothesis: str) -> tuple[tuple[str, str], ...]:
+    """The parameters free under ``hypothesis`` (the Teff receptor effect does not exist under treg_only)."""
+    if hypothesis == "treg_only":
+        return tuple(k for k in FIT_PARAMETERS if k[0] not in ("EC50_teff", "Emax_teff"))
+    return FIT_PARAMETERS
+
+
+def overrides_from(theta: dict[tuple[str, str], float], hypothesis: str = "treg_and_th17"
+                   ) -> dict[str, dict[str, float]]:
     """Per-disease parameter dictionaries from fitted (name, scope) values."""
     from tregsim.model.parameters import resolve
 
     out = {}
     for disease in ("eae_mog35_55", "eae_severe", "healthy"):
-        v = resolve("mouse", disease, "treg_and_th17")
+        v = resolve("mouse", disease, hypothesis)
         for (name, scope), x in theta.items():
             if scope == "base" or scope == f"disease:{disease}":
                 v[name] = x
@@ -188,18 +207,19 @@ def fit_mouse(max_nfev: int = 60, hypothesis: str = "treg_and_th17", start: dict
     from scipy.optimize import least_squares
 
     bounds = _bounds()
-    x0 = np.log([max((start or _table_values())[k], 1e-12) for k in FIT_PARAMETERS])
-    lo = np.log([max(bounds[k][0], 1e-12) for k in FIT_PARAMETERS])
-    hi = np.log([bounds[k][1] for k in FIT_PARAMETERS])
+    params = fit_parameters(hypothesis)
+    x0 = np.log([max((start or _table_values(hypothesis))[k], 1e-12) for k in params])
+    lo = np.log([max(bounds[k][0], 1e-12) for k in params])
+    hi = np.log([bounds[k][1] for k in params])
     names = list(targets_by_id("mouse_eae"))
     cache: dict[bytes, np.ndarray] = {}
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         key = theta.tobytes()
         if key not in cache:
-            vals = dict(zip(FIT_PARAMETERS, np.exp(theta)))
+            vals = dict(zip(params, np.exp(theta)))
             try:
-                r = _target_residuals(expected_metrics(overrides_from(vals), hypothesis))
+                r = _target_residuals(expected_metrics(overrides_from(vals, hypothesis), hypothesis))
                 cache[key] = np.array([r[n] for n in names])
             except (RuntimeError, ValueError):
                 cache[key] = np.full(len(names), 10.0)
@@ -208,9 +228,9 @@ def fit_mouse(max_nfev: int = 60, hypothesis: str = "treg_and_th17", start: dict
     res = least_squares(residuals, np.clip(x0, lo + 1e-9, hi - 1e-9), bounds=(lo, hi), diff_step=0.05,
                         max_nfev=max_nfev, verbose=verbose)
     cov = np.linalg.pinv(res.jac.T @ res.jac)
-    vals = dict(zip(FIT_PARAMETERS, np.exp(res.x)))
-    expected = expected_metrics(overrides_from(vals), hypothesis)
+    vals = dict(zip(params, np.exp(res.x)))
+    expected = expected_metrics(overrides_from(vals, hypothesis), hypothesis)
     return MouseFit(values_={k: float(v) for k, v in vals.items()},
-                    sd_log_={k: float(math.sqrt(max(cov[i, i], 0))) for i, k in enumerate(FIT_PARAMETERS)},
+                    sd_log_={k: float(math.sqrt(max(cov[i, i], 0))) for i, k in enumerate(params)},
                     residuals_=_target_residuals(expected), expected_=expected, cost_=float(res.cost),
                     nfev_=int(res.nfev))

@@ -5,9 +5,10 @@ Each row is one value of one parameter in one *scope*:
 
 * ``base`` -- the species' default;
 * ``disease:<name>`` -- overrides for a disease state (``igfd``, ``rrms``, ``eae_severe`` ...);
-* ``hypothesis:<name>`` -- overrides that define a named mechanism.
+* ``hypothesis:<name>`` -- overrides that define a named mechanism (and values fitted under it);
+* ``hypothesis:<name>+disease:<name>`` -- a disease-specific value fitted under a hypothesis.
 
-Resolution order is base, then disease, then hypothesis.  Values are stored in
+Resolution order is base, disease, hypothesis, hypothesis+disease.  Values are stored in
 model units (see :mod:`tregsim.model.definition`); the ``source`` column gives
 the published value and any conversion.
 
@@ -88,7 +89,8 @@ def resolve(species: str, disease: str | None = None, hypothesis: str | None = N
     """Kinetic parameter values for a species, disease and hypothesis (model units)."""
     rows = load_table(species)
     values: dict[str, float] = {}
-    for scope in ("base", f"disease:{disease}", f"hypothesis:{hypothesis}"):
+    for scope in ("base", f"disease:{disease}", f"hypothesis:{hypothesis}",
+                  f"hypothesis:{hypothesis}+disease:{disease}"):
         for r in rows:
             if r.scope == scope:
                 values[r.name] = r.value

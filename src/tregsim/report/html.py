@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from tregsim.report.figures import compare_figure, to_data_uri
 
 if TYPE_CHECKING:
@@ -72,6 +74,8 @@ class Report:
 
 
 def _cell(v: Any) -> str:
+    if isinstance(v, np.generic):
+        v = v.item()
     if isinstance(v, bool):
         return "<span class='pass'>yes</span>" if v else "<span class='fail'>no</span>"
     if isinstance(v, float):
