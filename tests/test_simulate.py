@@ -113,3 +113,16 @@ def test_velez_healthy_treg_gives_no_lasting_damage_autoimmune_gives_relapses():
     relapses_per_subject = (ms.data.relapse.diff("time_day") > 0.5).sum("time_day")
     assert (relapses_per_subject >= 2).mean() >= 0.5  # relapsing-remitting, not one attack per person
     assert ms.data.myelin_intact.min() < 0.97
+
+
+def test_plot_returns_a_figure_with_one_panel_per_observable(mouse_igf1):
+    fig = mouse_igf1.plot(["clinical_score", "treg_cns"])
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in visible] == ["clinical_score", "treg_cns (cells)"]
+    assert len(visible[0].lines) == 1
+
+
+def test_age_lowers_endogenous_igf1_in_humans():
+    young = tregsim.simulate(human_protocol(disease="healthy", duration_days=2, age_years=20), seed=1)
+    old = tregsim.simulate(human_protocol(disease="healthy", duration_days=2, age_years=63), seed=1)
+    assert young.timecourse.igf1_total_ng_ml.iloc[0] > old.timecourse.igf1_total_ng_ml.iloc[0]

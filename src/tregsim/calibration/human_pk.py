@@ -160,16 +160,23 @@ class PKFit:
     cost_: float
 
 
-def _apply(base_h: dict[str, float], base_d: dict[str, float], theta: np.ndarray) -> tuple[dict, dict]:
-    h, d = dict(base_h), dict(base_d)
-    for (name, scope), x in zip(FIT_PARAMETERS, np.exp(theta)):
+def with_values(healthy: dict[str, float], igfd: dict[str, float], values: dict[tuple[str, str], float]
+                ) -> tuple[dict[str, float], dict[str, float]]:
+    """Healthy and IGFD parameter sets with fitted (name, scope) values in place; a base value holds
+    for IGFD too unless IGFD has its own."""
+    h, d = dict(healthy), dict(igfd)
+    for (name, scope), x in values.items():
         if scope == "base":
             h[name] = x
-            if (name, "disease:igfd") not in FIT_PARAMETERS:
+            if (name, "disease:igfd") not in values:
                 d[name] = x
         else:
             d[name] = x
     return h, d
+
+
+def _apply(base_h: dict[str, float], base_d: dict[str, float], theta: np.ndarray) -> tuple[dict, dict]:
+    return with_values(base_h, base_d, dict(zip(FIT_PARAMETERS, np.exp(theta))))
 
 
 def fit_human_pk(healthy: dict[str, float], igfd: dict[str, float], bounds: dict[tuple[str, str], tuple[float, float]],

@@ -38,7 +38,8 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int = 40) -> di
         fit = human_pk.fit_human_pk(resolve("human", "healthy"), resolve("human", "igfd"), bounds, max_nfev=max_nfev)
         write_table(apply_fit("human", fit.values_, fit.sd_log_, f"{HUMAN_PK_FIT}; cost {fit.cost_:.3g}"),
                     out / "parameters_human.csv")
-        results = human_pk.target_results(*_fitted_pk_values(fit))
+        results = human_pk.target_results(*human_pk.with_values(resolve("human", "healthy"), resolve("human", "igfd"),
+                                                                 fit.values_))
         summary["fits"]["human_pk"] = {"values": {_key(k): v for k, v in fit.values_.items()},
                                        "sd_log": {_key(k): v for k, v in fit.sd_log_.items()},
                                        "cost": fit.cost_, "targets": results}
@@ -57,15 +58,3 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int = 40) -> di
     write_json(out / "summary.json", summary)
     rep.write(out / "report.html")
     return summary
-
-
-def _fitted_pk_values(fit: human_pk.PKFit) -> tuple[dict[str, float], dict[str, float]]:
-    h, d = resolve("human", "healthy"), resolve("human", "igfd")
-    for (name, scope), v in fit.values_.items():
-        if scope == "base":
-            h[name] = v
-            if (name, "disease:igfd") not in fit.values_:
-                d[name] = v
-        else:
-            d[name] = v
-    return h, d
