@@ -57,3 +57,16 @@ def test_mouse_sc_injection_is_short_and_pump_is_steady():
     t = np.arange(0, 28.0001, 1.0)
     total, free = concentrations(v, Schedule(infusions=[Infusion(0, 28, "rate_igf1_sc", 1000.0)]), t)
     assert np.allclose(free[2:27], free[14], rtol=0.01) and free[14] > free[0]
+
+
+def test_simulate_reproduces_frystyk_infusion_folds():
+    """The same targets through the public simulate() path and a built-in protocol."""
+    import tregsim
+    from tregsim.targets import targets_by_id
+
+    tc = tregsim.simulate("human-pk-iv-infusion").timecourse
+    end = tc.iloc[(tc.time_day - 75 / 1440).abs().argmin()]
+    tg = targets_by_id("human_pk")
+    assert tg["human_pk_free_fold_9ugkgh"].passes(end.igf1_free_ng_ml / tc.igf1_free_ng_ml.iloc[0])
+    assert tg["human_pk_total_fold_9ugkgh"].passes(end.igf1_total_ng_ml / tc.igf1_total_ng_ml.iloc[0])
+    assert tg["human_pk_free_baseline"].passes(tc.igf1_free_ng_ml.iloc[0])

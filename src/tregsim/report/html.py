@@ -21,7 +21,7 @@ h1{font-size:1.5em;margin-bottom:0}h2{font-size:1.15em;border-bottom:1px solid #
 .sub{color:#5a6578;margin-top:2px}table{border-collapse:collapse;font-size:.86em;margin:.5em 0}
 td,th{border:1px solid #d8dde6;padding:3px 8px;text-align:left}th{background:#f1f4f8}
 img{max-width:100%;border:1px solid #eef0f4}.note{background:#fff8e1;border-left:4px solid #f0b400;padding:6px 10px}
-code{background:#f1f4f8;padding:0 3px}.pass{color:#1b7f3b;font-weight:600}.fail{color:#b3261e;font-weight:600}
+code{background:#f1f4f8;padding:0 3px}.tw{overflow-x:auto;max-width:100%}th{vertical-align:bottom}.pass{color:#1b7f3b;font-weight:600}.fail{color:#b3261e;font-weight:600}
 """
 
 
@@ -54,9 +54,9 @@ class Report:
         if not rows:
             return
         columns = columns or list(rows[0])
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+        head = "".join(f"<th>{html.escape(c.replace('_', ' '))}</th>" for c in columns)
         body = "".join("<tr>" + "".join(f"<td>{_cell(r.get(c))}</td>" for c in columns) + "</tr>" for r in rows)
-        self.parts.append(f"<table><tr>{head}</tr>{body}</table>")
+        self.parts.append(f"<div class='tw'><table><tr>{head}</tr>{body}</table></div>")
 
     def render(self) -> str:
         # The inline script only records, once the page has loaded, how many figures decoded, so that
