@@ -13,7 +13,8 @@ COLUMNS = ("name", "scope", "value", "unit", "low", "high", "mark", "source", "d
 
 
 def apply_fit(species: str, values: dict[tuple[str, str], float], sd_log: dict[tuple[str, str], float],
-              fit: str, tied: dict[tuple[str, str], tuple[str, ...]] | None = None) -> list[ParameterRow]:
+              fit: str, tied: dict[tuple[str, str], tuple[str, ...]] | None = None,
+              rows: list[ParameterRow] | None = None) -> list[ParameterRow]:
     """Rows of the ``species`` table with the fitted (name, scope) values replaced.
 
     Arguments:
@@ -21,8 +22,9 @@ def apply_fit(species: str, values: dict[tuple[str, str], float], sd_log: dict[t
         sd_log: approximate SD of log(value) (Gauss-Newton, band-scaled residuals).
         fit: one line naming the fit (what was fitted to what, by which method).
         tied: scoped values that also hold in other diseases' scopes (written to those rows too).
+        rows: start from these rows instead of the shipped table (to apply several fits in turn).
     """
-    rows = list(load_table(species))
+    rows = list(rows if rows is not None else load_table(species))
     index = {(r.name, r.scope): i for i, r in enumerate(rows)}
     targets = {k: (v, sd_log.get(k, math.nan)) for k, v in values.items()}
     for key, diseases in (tied or {}).items():
