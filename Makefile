@@ -24,6 +24,7 @@ test: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -c "import sys; from tregsim.model.parameters import markdown; sys.stdout.write(markdown())" > docs/parameters.md
+	$(BIN)/python -c "import sys; from tregsim.model.definition import equations_markdown; sys.stdout.write(equations_markdown())" > docs/equations.md
 
 clean-venv:
 	rm -rf $(VENV)

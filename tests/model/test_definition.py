@@ -56,3 +56,12 @@ def test_assignments_vectorise_over_time():
     a = python_assignments()(y, parameter_vector(values))
     assert a["c_free"].shape == (7,)
     assert "def rhs(t, y, p):" in RHS_SOURCE
+
+
+def test_docs_equations_md_is_generated_from_the_definition():
+    from pathlib import Path
+
+    from tregsim.model.definition import equations_markdown
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "equations.md"
+    assert doc.read_text(encoding="utf-8") == equations_markdown(), "run `make docs`"

@@ -11,7 +11,7 @@ Model units: time in **days**; cells in **cells**; IGF-1 amounts in **ug/kg**
 body weight; volumes in **L/kg**; concentrations in **ng/mL** (= ug/L);
 damage as **fractions** of the spinal-cord / CNS myelin (0-1).
 
-Structure (see docs/model.md for the full derivation and sources):
+Structure (docs/model.md explains it with sources; docs/equations.md is generated from this module):
 
 * IGF-1 pharmacokinetics after Mizuno 2001: SC and IP depots with first-order
   absorption, free IGF-1 with saturable (Michaelis-Menten) elimination,
@@ -177,3 +177,18 @@ PARAMETER_INDEX: dict[str, int] = {n: i for i, n in enumerate(PARAMETER_ORDER)}
 
 #: States holding IGF-1 inside the body (for mass balance).
 IGF1_BODY_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound")
+
+
+def equations_markdown() -> str:
+    """docs/equations.md: every assignment and rate of this module, as written here."""
+    out = ["# tregsim equations", "",
+           "Generated from `src/tregsim/model/definition.py` by `make docs`; do not edit by hand.",
+           "Time in days; cells; IGF-1 amounts in ug/kg; concentrations in ng/mL.", "",
+           "## Inputs (set piecewise by dosing schedules)", ""]
+    out += [f"- `{n}` ({u}): {d}" for n, u, d in INPUTS]
+    out += ["", "## Switches", ""] + [f"- `{n}`: {d}" for n, d in SWITCHES]
+    out += ["", "## Assignments (in order)", "", "| name | expression | unit | meaning |", "|---|---|---|---|"]
+    out += [f"| `{a.name}` | `{a.expr}` | {a.unit} | {a.description} |" for a in ASSIGNMENTS]
+    out += ["", "## Rates", "", "| state | d/dt | unit | meaning |", "|---|---|---|---|"]
+    out += [f"| `{s.name}` | `{s.rate}` | {s.unit} | {s.description} |" for s in STATES]
+    return "\n".join(out) + "\n"
