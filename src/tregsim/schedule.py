@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tregsim.model.definition import INPUT_NAMES, STATE_INDEX
+from tregsim.model.definition import INPUT_NAMES
 from tregsim.protocol import Regimen
 from tregsim.units import to_model_amount, to_model_rate
 
@@ -63,9 +63,6 @@ class Schedule:
                 rates[inf.name] += inf.rate
         return rates
 
-    def boluses_at(self, t: float) -> list[Bolus]:
-        return [b for b in self.boluses if b.time == t]
-
 
 def add_regimen(schedule: Schedule, regimen: Regimen, duration_days: float, body_weight_kg: float,
                 bioavailability: dict[str, float]) -> None:
@@ -115,8 +112,38 @@ def poisson_times(rng: np.random.Generator, rate_per_day: float, t0: float, t1: 
     return np.sort(rng.uniform(t0, t1, size=n))
 
 
-def check_states(schedule: Schedule) -> None:
-    """Raise KeyError if a bolus names an unknown state (guards hand-built schedules)."""
+@dataclass(frozen=True)
+class Segment:
+    """One stretch between consecutive breakpoints, as every solver walks it.
+
+    At ``t0`` apply ``boluses`` and set ``inputs``, record the state at the output times ``at_t0``,
+    then (unless ``t1`` is None: the last breakpoint) integrate to ``t1`` evaluating at ``t_eval``,
+    whose first ``n_inside`` points are the output times ``inside`` (t0, t1] and whose last is t1.
+    """
+
+    t0: float
+    t1: float | None
+    boluses: list[Bolus]
+    inputs: dict[str, float]
+    at_t0: np.ndarray
+    inside: np.ndarray
+    t_eval: np.ndarray
+
+    @property
+    def n_inside(self) -> int:
+        return int(self.inside.sum())
+
+
+def segments(schedule: Schedule, t_end: float, t_out: np.ndarray):
+    """Yield the :class:`Segment` s of ``schedule`` over [0, t_end] for output times ``t_out``."""
+    t_out = np.asarray(t_out, dtype=float)
+    bps = np.unique(np.concatenate([schedule.breakpoints(0.0, t_end), t_out[:1], t_out[-1:]]))
+    by_time: dict[float, list[Bolus]] = {}
     for b in schedule.boluses:
-        if b.state not in STATE_INDEX:
-            raise KeyError(b.state)
+        by_time.setdefault(b.time, []).append(b)
+    for i, t0 in enumerate(bps):
+        t1 = float(bps[i + 1]) if i + 1 < len(bps) else None
+        inside = (t_out > t0) & (t_out <= t1) if t1 is not None else np.zeros(len(t_out), bool)
+        t_eval = np.append(t_out[inside & (t_out < t1)], t1) if t1 is not None else np.empty(0)
+        yield Segment(float(t0), t1, by_time.get(float(t0), []), schedule.inputs_at(float(t0)), t_out == t0,
+                      inside, t_eval)

@@ -17,6 +17,7 @@ from scipy.sparse import block_diag, csr_matrix
 from tregsim.model.codegen import python_batch_rhs
 from tregsim.model.definition import PARAMETER_INDEX, STATE_INDEX, STATES
 from tregsim.model.subject import Subject
+from tregsim.schedule import segments
 from tregsim.solve.reference import ReferenceSolver, SolveError
 
 
@@ -69,28 +70,22 @@ class CohortSolver:
         y = np.stack([s.y0 for s in subjects], axis=1)  # (ns, N)
         p = np.stack([s.p for s in subjects], axis=1)  # (n_params, N)
         out = np.full((n, len(t_out), ns), np.nan)
-        bps = np.unique(np.concatenate([sched.breakpoints(0.0, t_end), t_out[:1], t_out[-1:]]))
-        for i, t0 in enumerate(bps):
+        for seg in segments(sched, t_end, t_out):
             for k, (tb, state) in enumerate(keys):
-                if tb == t0:
+                if tb == seg.t0:
                     y[STATE_INDEX[state]] += amounts[k]
-            for name, rate in sched.inputs_at(t0).items():
+            for name, rate in seg.inputs.items():
                 p[PARAMETER_INDEX[name]] = rate
-            at_t0 = t_out == t0
-            out[:, at_t0, :] = y.T[:, None, :]
-            if i == len(bps) - 1:
+            out[:, seg.at_t0, :] = y.T[:, None, :]
+            if seg.t1 is None:
                 break
-            t1 = bps[i + 1]
-            inside = (t_out > t0) & (t_out <= t1)
-            t_eval = np.append(t_out[inside & (t_out < t1)], t1)
-            sol = solve_ivp(rhs, (t0, t1), y.ravel(), method="BDF", t_eval=t_eval, args=(p,), rtol=self.rtol,
-                            atol=atol, jac_sparsity=sparsity)
-            if not sol.success or sol.y.shape[1] != len(t_eval):
-                raise SolveError(subjects[0].seed, t0, sol.message)
+            sol = solve_ivp(rhs, (seg.t0, seg.t1), y.ravel(), method="BDF", t_eval=seg.t_eval, args=(p,),
+                            rtol=self.rtol, atol=atol, jac_sparsity=sparsity)
+            if not sol.success or sol.y.shape[1] != len(seg.t_eval):
+                raise SolveError(subjects[0].seed, seg.t0, sol.message)
             traj = sol.y.reshape(ns, n, -1)  # (ns, N, times)
-            k_in = int(inside.sum())
-            out[:, inside, :] = np.transpose(traj[:, :, :k_in], (1, 2, 0))
+            out[:, seg.inside, :] = np.transpose(traj[:, :, : seg.n_inside], (1, 2, 0))
             y = np.maximum(traj[:, :, -1], 0.0)
             if not np.all(np.isfinite(y)):
-                raise SolveError(subjects[0].seed, t1, "non-finite state")
+                raise SolveError(subjects[0].seed, seg.t1, "non-finite state")
         return out

@@ -15,6 +15,7 @@ from scipy.integrate import solve_ivp
 from tregsim.model.codegen import python_rhs
 from tregsim.model.definition import PARAMETER_INDEX, STATE_INDEX, STATES
 from tregsim.model.subject import Subject
+from tregsim.schedule import segments
 
 #: Absolute tolerance per state unit: cells, ug/kg, fractions, lesion counts.
 _ATOL_BY_UNIT = {"cells": 1e-6, "ug/kg": 1e-9, "1": 1e-12, "lesions": 1e-9}
@@ -53,32 +54,26 @@ class ReferenceSolver:
         """
         rhs = python_rhs()
         atol = self.atol()
-        sched = subject.schedule
         t_out = np.asarray(t_out, dtype=float)
         out = np.full((len(t_out), len(STATES)), np.nan)
-        bps = np.unique(np.concatenate([sched.breakpoints(0.0, subject.t_end), t_out[:1], t_out[-1:]]))
         y = subject.y0.copy()
         p = subject.p.copy()
-        for i, t0 in enumerate(bps):
-            for b in sched.boluses_at(t0):
+        for seg in segments(subject.schedule, subject.t_end, t_out):
+            for b in seg.boluses:
                 y[STATE_INDEX[b.state]] += b.amount
-            for name, rate in sched.inputs_at(t0).items():
+            for name, rate in seg.inputs.items():
                 p[PARAMETER_INDEX[name]] = rate
-            at_t0 = t_out == t0
-            out[at_t0] = y
-            if i == len(bps) - 1:
+            out[seg.at_t0] = y
+            if seg.t1 is None:
                 break
-            t1 = bps[i + 1]
-            inside = (t_out > t0) & (t_out <= t1)
-            t_eval = np.append(t_out[inside & (t_out < t1)], t1)
-            sol = solve_ivp(rhs, (t0, t1), y, method=self.method, t_eval=t_eval, args=(p,),
+            sol = solve_ivp(rhs, (seg.t0, seg.t1), y, method=self.method, t_eval=seg.t_eval, args=(p,),
                             rtol=self.rtol, atol=atol)
-            if not sol.success or sol.y.shape[1] != len(t_eval):
-                raise SolveError(subject.seed, t0, sol.message)
-            out[inside] = sol.y.T[: int(inside.sum())] if t_out[inside][-1:].tolist() != [t1] else sol.y.T
+            if not sol.success or sol.y.shape[1] != len(seg.t_eval):
+                raise SolveError(subject.seed, seg.t0, sol.message)
+            out[seg.inside] = sol.y.T[: seg.n_inside]
             y = sol.y[:, -1].copy()
             if not np.all(np.isfinite(y)):
-                raise SolveError(subject.seed, t1, "non-finite state")
+                raise SolveError(subject.seed, seg.t1, "non-finite state")
             # Clip round-off below zero (amounts and cells are non-negative by construction).
             np.maximum(y, 0.0, out=y)
         return out
