@@ -90,11 +90,11 @@ def mouse_protective_exposure(pump_mg_kg_day: float = PUMP_DOSE_MG_KG_DAY) -> Ex
     values = resolve("mouse", "eae_mog35_55")
     rate = pump_mg_kg_day * 1000.0 * values["F_sc"]
     sched = Schedule(infusions=[Infusion(0.0, STEADY_STATE_DAYS, "rate_igf1_sc", rate)])
-    t = np.arange(STEADY_STATE_DAYS - 1.0, STEADY_STATE_DAYS - 1e-6, 1.0 / 96.0)
-    total, free = concentrations(values, sched, np.concatenate([[0.0], t]))
-    free, total = free[1:], total[1:]
-    return Exposure(float(free.max()), float(free.min()), float(np.trapezoid(free, (t - t[0]) * 24.0)) * 24.0 /
-                    ((t[-1] - t[0]) * 24.0), float(total.max()), float(total.min()))
+    t = np.concatenate([[0.0], np.arange(STEADY_STATE_DAYS - 1.0, STEADY_STATE_DAYS - 1e-6, 1.0 / 96.0)])
+    total, free = concentrations(values, sched, t)
+    free, total = free[1:], total[1:]  # the last day before the pump stops
+    return Exposure(float(free.max()), float(free.min()), float(free.mean() * 24.0), float(total.max()),
+                    float(total.min()))
 
 
 def matching_bid_dose(target_cavg: float, disease: str = "healthy") -> float:
