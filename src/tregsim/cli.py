@@ -91,8 +91,7 @@ def simulate(
     seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the subjects' random draws (default: the protocol's, else 0)")] = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Simulate a protocol: writes timecourse.csv (mean over subjects), subjects.parquet,
-    summary.json (metrics) and report.html."""
+    """Simulate a protocol: timecourse.csv, subjects.parquet, summary.json and report.html."""
     from tregsim.report.html import simulation_report
     from tregsim.simulate import simulate as run_sim
 
@@ -123,8 +122,7 @@ def reproduce(
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the animals' random draws")] = 1,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Reproduce a published study in silico under every named hypothesis: summary.json (experiments,
-    targets, hypotheses) and report.html."""
+    """Reproduce a published study in silico under every named hypothesis: summary.json and report.html."""
     from tregsim.experiments import bilbao2014 as b14
     from tregsim.experiments.reproduce import STUDIES, reproduce_bilbao2014
     from tregsim.protocol import HYPOTHESES
@@ -153,8 +151,10 @@ def calibrate(
     max_evals: Annotated[int, typer.Option("--max-evals", min=1, help="least-squares function evaluations per fit")] = 40,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """Fit the free parameters to the targets (takes minutes). Writes the refitted parameter tables,
-    summary.json and report.html to the output folder; the package's own tables are not changed."""
+    """Fit the free parameters to the targets (takes minutes); the shipped tables are not changed.
+
+    Writes the refitted parameter tables, summary.json and report.html to the output folder.
+    """
     from tregsim.calibration.run import FITS, calibrate as run_calibration
     from tregsim.targets import use_targets
 
@@ -204,7 +204,7 @@ def run(
     quick: Annotated[bool, typer.Option("--quick", help="fewer animals and subjects, for a fast look")] = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """The main job on built-in defaults.
+    """The main job on built-in defaults: seed study, dose translation, RRMS patients.
 
     Until the virtual-trial command exists this runs the best end-to-end job tregsim has: the seed
     study in silico under every hypothesis, the mouse-to-patient dose translation, and people with
