@@ -126,3 +126,9 @@ def test_age_lowers_endogenous_igf1_in_humans():
     young = tregsim.simulate(human_protocol(disease="healthy", duration_days=2, age_years=20), seed=1)
     old = tregsim.simulate(human_protocol(disease="healthy", duration_days=2, age_years=63), seed=1)
     assert young.timecourse.igf1_total_ng_ml.iloc[0] > old.timecourse.igf1_total_ng_ml.iloc[0]
+
+
+def test_top_level_api_for_notebooks():
+    with pytest.raises(ValueError, match="bilbao2014"):
+        tregsim.reproduce("nobody2099")
+    assert callable(tregsim.dose_translation) and "simulate" in tregsim.__all__
