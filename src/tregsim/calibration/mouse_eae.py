@@ -191,7 +191,7 @@ def overrides_from(theta: dict[tuple[str, str], float], hypothesis: str = "treg_
     for disease in ("eae_mog35_55", "eae_severe", "healthy"):
         v = resolve("mouse", disease, hypothesis)
         for (name, scope), x in theta.items():
-            if scope == "base" or scope == f"disease:{disease}":
+            if scope == "base":
                 v[name] = x
         # a scope-specific row wins over the base one
         for (name, scope), x in theta.items():
