@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tregsim.model.parameters import ParameterRow, load_table
 
-COLUMNS = ("name", "scope", "value", "unit", "low", "high", "mark", "source", "description")
+COLUMNS = ("name", "scope", "value", "prior", "unit", "low", "high", "mark", "source", "description")
 
 
 def apply_fit(species: str, values: dict[tuple[str, str], float], sd_log: dict[tuple[str, str], float],
@@ -57,7 +57,7 @@ def write_table(rows: list[ParameterRow], path: Path) -> Path:
         w = csv.writer(f)
         w.writerow(COLUMNS)
         for r in rows:
-            w.writerow([r.name, r.scope, repr(r.value), r.unit, repr(r.low), repr(r.high), r.mark, r.source,
+            w.writerow([r.name, r.scope, repr(r.value), repr(r.prior), r.unit, repr(r.low), repr(r.high), r.mark, r.source,
                         r.description])
     tmp.replace(path)
     return path

@@ -93,6 +93,8 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("occ_teff", "(1 - ko_teff_igf1r) * c_free / (EC50_teff + c_free)", "1",
                "IGF1R signalling in Teff (fraction of maximal)"),
     Assignment("aR_eff", "aR * (1 + Emax_treg * occ_treg)", "1/day", "Treg proliferation capacity"),
+    Assignment("aE_eff", "aE * (1 + Emax_teff_prolif * occ_teff)", "1/day",
+               "Teff proliferation capacity (IGF1R raises it only if Emax_teff_prolif > 0; 0 in both built-in hypotheses)"),
     Assignment("th17", "1 + Emax_teff * occ_teff", "1",
                "pathogenicity of CNS effectors relative to no IGF1R signalling (Th17 share, DiToro 2020)"),
     Assignment("kR_eff", "kR * (1 + adjuvant)", "cells",
@@ -126,7 +128,7 @@ STATES: tuple[State, ...] = (
           "resting autoreactive Treg (lymphoid organs)"),
     State("teff_periphery", "cells",
           "delta * teff_resting - eta * teff_periphery"
-          " + aE * teff_periphery * (1 - supp_p) * (1 - teff_periphery / K_E)"
+          " + aE_eff * teff_periphery * (1 - supp_p) * (1 - teff_periphery / K_E)"
           " - gE * teff_periphery * supp_p - entry_E + k_out * teff_cns",
           "activated autoreactive Teff in lymphoid organs and blood"),
     State("treg_periphery", "cells",
@@ -136,7 +138,7 @@ STATES: tuple[State, ...] = (
     # --- immune core: CNS ----------------------------------------------------------
     State("teff_cns", "cells",
           "entry_E - k_out * teff_cns - eta * teff_cns"
-          " + aE * teff_cns * (1 - supp_c) * (1 - teff_cns / K_E) - gE * teff_cns * supp_c",
+          " + aE_eff * teff_cns * (1 - supp_c) * (1 - teff_cns / K_E) - gE * teff_cns * supp_c",
           "activated autoreactive Teff in the CNS"),
     State("treg_cns", "cells",
           "entry_R - k_out * treg_cns - eta * treg_cns + aR_eff * treg_cns * stim_c - gR * treg_cns",
@@ -162,7 +164,7 @@ KINETIC_PARAMETERS: tuple[str, ...] = (
     "V_free", "V_bound", "Bmax", "igfbp3_factor", "kon", "koff", "Vmax_free", "Km_free", "CL_free", "k_bound", "ksyn",
     "ka_sc", "ka_ip", "F_sc", "F_ip",
     # PD
-    "EC50_treg", "Emax_treg", "EC50_teff", "Emax_teff",
+    "EC50_treg", "Emax_treg", "EC50_teff", "Emax_teff", "Emax_teff_prolif",
     # immune core
     "delta", "beta", "eta", "aE", "aR", "gE", "gR", "kE", "kR", "h", "K_E", "k_in", "k_out",
     # damage

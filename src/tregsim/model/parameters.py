@@ -45,13 +45,20 @@ class ParameterRow:
     mark: str
     source: str
     description: str
+    #: the documented prior (start) of a fitted value; equal to ``value`` for rows that are not fitted
+    prior: float = math.nan
+
+    def __post_init__(self) -> None:
+        if math.isnan(self.prior):
+            object.__setattr__(self, "prior", self.value)
 
     def check(self) -> None:
         """Raise ValueError if the row is inconsistent (bounds, mark, finiteness)."""
-        if not all(math.isfinite(x) for x in (self.value, self.low, self.high)):
-            raise ValueError(f"{self.name} [{self.scope}]: value and bounds must be finite")
-        if not self.low <= self.value <= self.high:
-            raise ValueError(f"{self.name} [{self.scope}]: value {self.value} outside [{self.low}, {self.high}]")
+        if not all(math.isfinite(x) for x in (self.value, self.prior, self.low, self.high)):
+            raise ValueError(f"{self.name} [{self.scope}]: value, prior and bounds must be finite")
+        for what, x in (("value", self.value), ("prior", self.prior)):
+            if not self.low <= x <= self.high:
+                raise ValueError(f"{self.name} [{self.scope}]: {what} {x} outside [{self.low}, {self.high}]")
         if self.mark not in MARKS:
             raise ValueError(f"{self.name} [{self.scope}]: mark {self.mark!r} not one of {MARKS}")
         if not self.source.strip() or not self.unit.strip():
@@ -70,6 +77,7 @@ def load_table(species: str) -> tuple[ParameterRow, ...]:
             name=rec["name"], scope=rec["scope"], value=float(rec["value"]), unit=rec["unit"],
             low=float(rec["low"]), high=float(rec["high"]), mark=rec["mark"], source=rec["source"],
             description=rec["description"],
+            prior=float(rec["prior"]) if rec.get("prior", "").strip() else math.nan,
         )
         row.check()
         rows.append(row)
@@ -118,14 +126,16 @@ def markdown() -> str:
     """docs/parameters.md: every table row, generated from the data files."""
     out = ["# tregsim parameters", "",
            "Generated from `src/tregsim/data/parameters_*.csv` by `make docs`; do not edit by hand.", "",
+           "`prior` is the documented start (and prior centre) of a fitted value; for other rows it equals "
+           "the value.", "",
            "Marks: **V** read in the primary source; **U** unverified prior or explicit assumption "
            "(wide bounds); **F** fitted by tregsim's own calibration (the source names the fit).", "",
            "Values are in model units: days, cells, ug/kg body weight, L/kg, ng/mL.", ""]
     for species in SPECIES:
-        out += [f"## {species}", "", "| name | scope | value | unit | bounds | mark | source | description |",
-                "|---|---|---|---|---|---|---|---|"]
+        out += [f"## {species}", "", "| name | scope | value | prior | unit | bounds | mark | source | description |",
+                "|---|---|---|---|---|---|---|---|---|"]
         for r in load_table(species):
-            out.append(f"| `{r.name}` | {r.scope} | {r.value:.6g} | {r.unit} | {r.low:.4g} - {r.high:.4g} | "
+            out.append(f"| `{r.name}` | {r.scope} | {r.value:.6g} | {r.prior:.6g} | {r.unit} | {r.low:.4g} - {r.high:.4g} | "
                        f"{r.mark} | {r.source} | {r.description} |")
         out.append("")
     return "\n".join(out)
