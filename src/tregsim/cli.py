@@ -148,7 +148,8 @@ def calibrate(
     targets: Annotated[Optional[Path], typer.Option("--targets", help="targets CSV (default: the shipped targets.csv)")] = None,
     out: OutOpt = None,
     only: Annotated[Optional[str], typer.Option("--only", help="human_pk or mouse_eae (default: both)")] = None,
-    max_evals: Annotated[int, typer.Option("--max-evals", min=1, help="least-squares function evaluations per fit")] = 40,
+    max_evals: Annotated[Optional[int], typer.Option("--max-evals", min=1, help="least-squares evaluations per start (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
+    starts: Annotated[Optional[int], typer.Option("--starts", min=1, max=50, help="starts per fit (default: each fit's own; the first start is always the documented priors)")] = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Fit the free parameters to the targets (takes minutes); the shipped tables are not changed.
@@ -170,10 +171,16 @@ def calibrate(
                 raise InputError(f"{targets}: not a targets CSV ({e}); needed columns: id, system, quantity, value, "
                                  "low, high, unit, use, source, mark") from None
         folder = _out_dir(out, "calibrate", overwrite)
-        err.print("calibrating (several minutes)...")
-        summary = run_calibration(folder, (only,) if only else FITS, max_nfev=max_evals)
+        sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer)\n")
+        summary = run_calibration(folder, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():
-            Console().print(f"  {name}: cost {fit['cost']:.4g}", highlight=False)
+            costs = {k: v["cost"] for k, v in fit.items() if isinstance(v, dict) and "cost" in v}
+            if "cost" in fit:
+                costs = {"": fit["cost"]}
+            for label, c in costs.items():
+                c = c if isinstance(c, dict) else {"": c}
+                Console().print(f"  {name} {label}: cost " + ", ".join(f"{k} {v:.4g}".strip() for k, v in c.items()),
+                                highlight=False)
         Console().print(f"results in {folder}", highlight=False)
 
 
@@ -221,7 +228,8 @@ def run(
                       + (f"  missed: {', '.join(d['missed'])}" if d["missed"] else "  all met"), highlight=False)
         t = summary["dose_translation"]
         con.print(f"  dose translation: {t['matching_bid_mg_kg']:.3g} mg/kg SC twice daily matches the protective "
-                  f"mouse free IGF-1 (risk index {t['matching_bid_risk_index']:.2f}; label maximum = 1)", highlight=False)
+                  f"mouse free IGF-1 (glucose nadir {t['matching_bid_glucose_nadir_mmol_l']:.2f} mmol/L; "
+                  f"P(glucose < 3.0) {t['matching_bid_p_glucose_below_3_mmol_l']:.2f})", highlight=False)
         m = summary["rrms"]["metrics"]
         con.print(f"  rrms-igf1-sc: ARR {m['annualized_relapse_rate']:.2f}, EDSS change {m['edss_change']:.2f} "
                   "(human readouts not yet calibrated)", highlight=False)

@@ -49,7 +49,7 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
     with _bar(progress_factory, proto.n_subjects, HUMAN_ARM) as advance:
         human = simulate(proto, progress=advance)
     human.write(folder / HUMAN_ARM)
-    translation = translation_table("rrms")
+    translation = translation_table("rrms", population_size=40 if quick else 100)
     rsum = repro.summary()
     summary = {
         "command": "run", "quick": quick,

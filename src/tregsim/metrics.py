@@ -13,7 +13,8 @@ Human:
     edss_change: mean EDSS at the end minus at day 0.
 Drug (any regimen of IGF-1): cmax_ng_ml and ctrough_ng_ml of total plasma IGF-1 (the
 clinically measured quantity) and the same for free IGF-1 (``*_free_ng_ml``); the trough is
-the minimum over the last 24 h of dosing.
+the minimum over the last 24 h of dosing.  ``glucose_nadir_mmol_l``: mean over subjects of each subject's
+lowest blood glucose over the run.
 """
 
 from __future__ import annotations
@@ -70,4 +71,6 @@ def drug_metrics(t: np.ndarray, obs: dict[str, np.ndarray], last_dose_day: float
         c = obs[col].mean(axis=0)
         out[f"cmax{key}_ng_ml"] = float(c.max())
         out[f"ctrough{key}_ng_ml"] = float(c[window].min())
+    if "glucose_mmol_l" in obs:
+        out["glucose_nadir_mmol_l"] = float(obs["glucose_mmol_l"].min(axis=1).mean())
     return out

@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tregsim.units import DOSE_UNITS_SHOWN, DoseUnit, parse_dose_unit
 
 SPECIES_DISEASES: dict[str, tuple[str, ...]] = {
-    "mouse": ("eae_mog35_55", "eae_severe", "healthy"),
-    "human": ("rrms", "healthy", "igfd"),
+    "mouse": ("eae_mog35_55", "eae_severe", "healthy", "ghd"),
+    "human": ("rrms", "healthy", "igfd", "ghd"),
 }
 HYPOTHESES: tuple[str, ...] = ("treg_only", "treg_and_th17")
 DEFAULT_HYPOTHESIS = "treg_and_th17"

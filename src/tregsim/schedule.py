@@ -116,7 +116,8 @@ def poisson_times(rng: np.random.Generator, rate_per_day: float, t0: float, t1: 
 class Segment:
     """One stretch between consecutive breakpoints, as every solver walks it.
 
-    At ``t0`` apply ``boluses`` and set ``inputs``, record the state at the output times ``at_t0``,
+    At ``t0`` record the state at the output times ``at_t0`` (before the events: pre-dose), apply ``boluses`` and
+    set ``inputs``,
     then (unless ``t1`` is None: the last breakpoint) integrate to ``t1`` evaluating at ``t_eval``,
     whose first ``n_inside`` points are the output times ``inside`` (t0, t1] and whose last is t1.
     """

@@ -7,9 +7,9 @@ import ast
 import numpy as np
 
 from tregsim.model.codegen import RHS_SOURCE, python_assignments, python_rhs
-from tregsim.model.definition import ASSIGNMENTS, PARAMETER_ORDER, STATES
+from tregsim.model.definition import ASSIGNMENTS, PARAMETER_ORDER, PK_STATES, STATES
 from tregsim.model.parameters import parameter_vector, resolve
-from tregsim.model.subject import pk_baseline
+from tregsim.model.subject import pk_steady_state
 
 ALLOWED_CALLS = {"pow"}
 
@@ -39,15 +39,31 @@ def test_expressions_use_only_the_portable_subset():
 def test_generated_rhs_is_zero_for_pk_at_baseline_and_immune_at_rest():
     values = resolve("human", "healthy", "treg_and_th17")
     y = np.zeros(len(STATES))
-    free, bound = pk_baseline(values)
-    y[[s.name for s in STATES].index("igf1_free")] = free
-    y[[s.name for s in STATES].index("igf1_bound")] = bound
-    d = python_rhs()(0.0, y, parameter_vector(values))
+    steady = pk_steady_state(values)
     names = [s.name for s in STATES]
-    for n in ("igf1_free", "igf1_bound", "igf1_depot_sc", "teff_periphery", "treg_cns", "demyelinated"):
+    for n in PK_STATES:
+        y[names.index(n)] = steady[n]
+    d = python_rhs()(0.0, y, parameter_vector(values))
+    for n in ("igf1_free", "igf1_bound", "igf2_free", "igf2_bound", "glucose", "counterreg", "igf1_depot_sc",
+              "teff_periphery", "treg_cns", "demyelinated"):
         assert abs(d[names.index(n)]) < 1e-9 * max(1.0, abs(y[names.index(n)])), n
     # bookkeeping state accumulates exactly the endogenous production at steady state
     assert np.isclose(d[names.index("igf1_eliminated")], values["ksyn"], rtol=1e-9)
+
+
+def test_pk_subsystem_is_closed_and_matches_the_full_rhs():
+    from tregsim.model.codegen import python_pk_rhs, subsystem_source
+
+    values = resolve("human", "rrms")
+    p = parameter_vector(values, inputs={"rate_igf1_iv": 50.0})
+    y = np.abs(np.random.default_rng(1).normal(size=len(STATES))) * 10 + 1
+    names = [s.name for s in STATES]
+    ix = [names.index(n) for n in PK_STATES]
+    assert np.allclose(python_pk_rhs()(0.0, y[ix], p), python_rhs()(0.0, y, p)[ix], rtol=1e-12)
+    import pytest
+
+    with pytest.raises(ValueError, match="not closed"):
+        subsystem_source(("igf1_free", "teff_cns"), "f")  # teff_cns reads immune states
 
 
 def test_assignments_vectorise_over_time():

@@ -39,7 +39,8 @@ def test_hypotheses_and_diseases_change_what_they_claim():
     assert resolve("human", "rrms")["aR"] < resolve("human", "healthy")["aR"]  # MS: Treg function deficit
     assert resolve("mouse", "eae_mog35_55", "treg_only")["Emax_teff"] == 0.0
     assert resolve("mouse", "eae_mog35_55", "treg_and_th17")["Emax_teff"] > 0.0
-    assert resolve("human", "igfd")["Bmax"] < resolve("human", "healthy")["Bmax"]  # low IGFBP-3
+    assert resolve("human", "igfd")["igfbp3_factor"] < resolve("human", "healthy")["igfbp3_factor"]  # low IGFBP-3
+    assert resolve("human", "ghd")["igfbp3_factor"] < resolve("human", "healthy")["igfbp3_factor"]
     assert "hypothesis:treg_only" in scopes("mouse")
 
 

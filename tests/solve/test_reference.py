@@ -59,12 +59,13 @@ def test_dose_times_are_resolved_exactly_off_grid():
     reg = dict(drug="igf1", route="sc", dose=40, dose_unit="ug/kg", start_day=0.37)
     proto = human_protocol(disease="healthy", duration_days=1, regimens=[reg])
     subj = build_subject(proto, 0, seed=1)
-    t = np.array([0.0, 0.37, 0.5, 1.0])
+    t = np.array([0.0, 0.37, 0.37 + 1e-9, 0.5, 1.0])
     y = ReferenceSolver().solve(subj, t)
     depot = y[:, STATE_INDEX["igf1_depot_sc"]]
-    assert depot[0] == 0.0 and depot[1] == pytest.approx(40.0)  # right-continuous: the dose is in
+    assert depot[0] == 0.0 and depot[1] == 0.0  # an observation at the dose time is pre-dose
+    assert depot[2] == pytest.approx(40.0, rel=1e-6)  # and the dose is in just after it
     ka = subj.values["ka_sc"]
-    assert depot[2] == pytest.approx(40.0 * np.exp(-ka * 0.13), rel=1e-6)  # first-order absorption, exact
+    assert depot[3] == pytest.approx(40.0 * np.exp(-ka * 0.13), rel=1e-6)  # first-order absorption, exact
 
 
 def test_lsoda_agrees_with_radau_on_a_disease_course(igf1_pump):

@@ -1,237 +1,277 @@
-"""Human IGF-1 pharmacokinetics: simulated PK metrics and their fit to the human_pk targets.
+"""Human IGF-1 pharmacokinetics and glucose: the fit to the clinical studies, from documented priors.
 
-The metrics are computed the way the sources measured them:
+What is fitted, to what (every study is a built-in protocol, see :mod:`tregsim.pk.studies`):
 
-* one SC dose of 40 ug/kg (Grahnen 1993; the label's single-dose studies):
-  Tmax and terminal half-life of baseline-subtracted total IGF-1, apparent
-  clearance dose/AUC(0-inf), apparent volume CL/k;
-* a 75-min IV infusion of 9 ug/kg/h (Frystyk): free and total fold at the end,
-  free half-life from the decline after the infusion stops;
-* baselines without drug (endogenous steady state).
+* **PK** (healthy adults, primary IGF-1 deficiency ``igfd``, adult GH deficiency ``ghd``): every
+  ``human_pk`` row of targets.csv -- Grahnen's single SC dose (t1/2, Tmax, CL), Frystyk's low and high
+  infusions (free and total folds, free t1/2), Guler's IV bolus (total rise and free share at 15 min),
+  the baselines, the label's IGFD t1/2 and volume, Grahnen's GHRD rises on once and twice daily dosing,
+  Thoren's adult GHD over 7 daily doses -- plus three baselines the brief gives in prose
+  (:data:`~tregsim.pk.studies.EXTRA_TARGETS`).
+* **Glucose** (second stage, PK fixed): the ``human_glucose`` rows (Guler's bolus, Kerr's infusion, the
+  7-h infusion, Thoren's GHD without hypoglycaemia).
+
+Method: maximum a posteriori, i.e. bounded least squares (scipy TRF, log parameters) of target residuals
+plus prior residuals.  A two-sided target contributes (simulated - centre) / half-band (the band's edge
+counts as one standard deviation); a one-sided target a hinge that is zero inside the band.  Each fitted
+parameter has a log-normal prior centred at the table's ``prior`` with sd(log) = ln(high/low) / 4
+(:mod:`tregsim.calibration.priors`).  The first start is the priors; further starts are drawn from the
+prior (seeded); the best is kept and the spread of the converged starts is reported.  Uncertainty:
+Laplace, sd(log) from the Jacobian including the prior rows.
+
+The mouse PK is the human fit scaled allometrically (:func:`mouse_pk_values`), so the fit also writes the
+mouse PK rows; the ``mouse_pk`` glucose rows (lit/lit mice) are checked, not fitted.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from tregsim.model.definition import STATE_INDEX, STATES
-from tregsim.model.parameters import parameter_vector
-from tregsim.model.subject import Subject, pk_baseline
-from tregsim.schedule import Bolus, Infusion, Schedule
-from tregsim.solve.reference import ReferenceSolver
+from tregsim.model.parameters import load_table, resolve
+from tregsim.pk.studies import (
+    EXTRA_TARGETS, PARAMETER_TARGETS, STUDY_TARGETS, Course, StudyTarget, run_pk, study_values,
+)
+from tregsim.protocol import SimulationProtocol
+from tregsim.schedule import Schedule
+from tregsim.targets import Target, targets_by_id
 
-SC_TEST_DOSE_UG_KG = 40.0
-INFUSION_RATE_UG_KG_H = 9.0
-INFUSION_MINUTES = 75.0
+Key = tuple[str, str]  # (parameter name, scope)
 
+#: Stage 1: IGF-1/IGF-II kinetics.
+PK_FIT: tuple[Key, ...] = (
+    ("V_free", "base"), ("V_bound", "base"), ("Bmax", "base"), ("kon", "base"), ("koff", "base"),
+    ("CL_free", "base"), ("k_bound", "base"), ("ka_sc", "base"), ("ksyn", "base"), ("ksyn_igf2", "base"),
+    ("igfbp3_factor", "disease:igfd"), ("ksyn", "disease:igfd"), ("ksyn_igf2", "disease:igfd"),
+    ("k_bound", "disease:igfd"), ("ka_sc", "disease:igfd"),
+    ("igfbp3_factor", "disease:ghd"), ("ksyn", "disease:ghd"), ("ksyn_igf2", "disease:ghd"),
+    ("k_bound", "disease:ghd"), ("ka_sc", "disease:ghd"),
+)
+#: Stage 2: glucose, with the PK fixed.
+GLUCOSE_FIT: tuple[Key, ...] = (
+    ("k_glc", "base"), ("Emax_glc", "base"), ("EC50_glc", "base"), ("n_glc", "base"), ("k_cr", "base"),
+    ("Emax_cr", "base"),
+)
+FIT_PARAMETERS: tuple[Key, ...] = PK_FIT + GLUCOSE_FIT
 
-def _pk_subject(values: dict[str, float], schedule: Schedule, t_end: float) -> Subject:
-    """A subject with immune states at zero, so only the PK moves (cheap to solve)."""
-    y0 = np.zeros(len(STATES))
-    free0, bound0 = pk_baseline(values)
-    y0[STATE_INDEX["igf1_free"]], y0[STATE_INDEX["igf1_bound"]] = free0, bound0
-    return Subject(0, (0, 0), values, parameter_vector(values), y0, schedule, t_end)
+PK_TARGET_SYSTEMS = ("human_pk",)
+GLUCOSE_TARGET_SYSTEMS = ("human_glucose",)
 
-
-def concentrations(values: dict[str, float], schedule: Schedule, t_days: np.ndarray,
-                   solver: ReferenceSolver | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Total and free plasma IGF-1 (ng/mL) at ``t_days``."""
-    solver = solver or ReferenceSolver(rtol=1e-9)
-    y = solver.solve(_pk_subject(values, schedule, float(t_days[-1])), t_days)
-    free = y[:, STATE_INDEX["igf1_free"]] / values["V_free"]
-    bound = y[:, STATE_INDEX["igf1_bound"]] / values["V_bound"]
-    return free + bound, free
-
-
-def terminal_half_life_h(t_h: np.ndarray, excess: np.ndarray, t_from: float, t_to: float) -> float:
-    """Log-linear regression of baseline-subtracted concentration over [t_from, t_to] h."""
-    sel = (t_h >= t_from) & (t_h <= t_to) & (excess > 0)
-    if sel.sum() < 3:
-        return math.nan
-    slope = np.polyfit(t_h[sel], np.log(excess[sel]), 1)[0]
-    return math.log(2) / -slope if slope < 0 else math.inf
+#: Allometric scaling of the human fit to a 25 g mouse: rate constants and per-kg rates x (70/0.025)^0.25;
+#: volumes, binding capacity and concentration-effect parameters unchanged (explicit assumption).
+ALLOMETRIC_FACTOR = (70.0 / 0.025) ** 0.25
+MOUSE_SCALED_RATES = frozenset({"kon", "koff", "CL_free", "k_bound", "ka_sc", "ksyn", "ksyn_igf2", "k_glc", "k_cr"})
+MOUSE_SAME = frozenset({"V_free", "V_bound", "Bmax", "igfbp3_factor", "Emax_glc", "EC50_glc", "n_glc", "Emax_cr"})
 
 
-@dataclass(frozen=True)
-class SingleDosePK:
-    """Metrics of one SC dose (total IGF-1, baseline subtracted)."""
-
-    baseline_total: float
-    baseline_free: float
-    tmax_h: float
-    thalf_h: float
-    cl_ml_min_kg: float
-    v_l_kg: float
+def all_targets() -> dict[str, Target]:
+    """Every target the PK/glucose studies speak to: targets.csv rows and the extra baselines."""
+    out = {**targets_by_id("human_pk"), **targets_by_id("human_glucose"), **targets_by_id("mouse_pk")}
+    for tid, system, quantity, value, low, high, unit, source in EXTRA_TARGETS:
+        out[tid] = Target(tid, system, quantity, value, low, high, unit, source, "V")
+    return out
 
 
-def single_sc_dose(values: dict[str, float], window_h: tuple[float, float],
-                   dose_ug_kg: float = SC_TEST_DOSE_UG_KG) -> SingleDosePK:
-    """Simulate one SC dose and compute its PK metrics; ``window_h`` is the terminal fit window."""
-    sched = Schedule(boluses=[Bolus(0.0, "igf1_depot_sc", dose_ug_kg * values["F_sc"])])
-    t_h = np.concatenate([np.arange(0, 96, 0.25), np.arange(96, 24 * 14 + 1, 2.0)])
-    total, free = concentrations(values, sched, t_h / 24.0)
-    excess = total - total[0]
-    k_half = terminal_half_life_h(t_h, excess, *window_h)
-    auc = np.trapezoid(excess, t_h)  # ng/mL*h
-    if excess[-1] > 0 and math.isfinite(k_half):
-        auc += excess[-1] * k_half / math.log(2)
-    cl_l_h_kg = dose_ug_kg / auc  # ug/kg / (ug/L*h) = L/h/kg
-    return SingleDosePK(
-        baseline_total=float(total[0]), baseline_free=float(free[0]), tmax_h=float(t_h[np.argmax(excess)]),
-        thalf_h=k_half, cl_ml_min_kg=cl_l_h_kg * 1000 / 60,
-        v_l_kg=cl_l_h_kg * k_half / math.log(2),
-    )
+def mouse_pk_values(human: dict[Key, float]) -> dict[Key, float]:
+    """Mouse PK/glucose rows from human (name, scope) values (healthy base and ``ghd``, for lit/lit mice)."""
+    out: dict[Key, float] = {}
+    for (name, scope), v in human.items():
+        if scope not in ("base", "disease:ghd"):
+            continue
+        if name in MOUSE_SCALED_RATES:
+            out[(name, scope)] = v * ALLOMETRIC_FACTOR
+        elif name in MOUSE_SAME:
+            out[(name, scope)] = v
+    return out
 
 
-@dataclass(frozen=True)
-class InfusionPK:
-    """Frystyk's 75-min IV infusion of 9 ug/kg/h."""
-
-    free_fold: float
-    total_fold: float
-    free_thalf_min: float
+def table_values(species: str = "human") -> dict[Key, float]:
+    """(name, scope) -> value of every row of a table."""
+    return {(r.name, r.scope): r.value for r in load_table(species)}
 
 
-def frystyk_infusion(values: dict[str, float]) -> InfusionPK:
-    stop = INFUSION_MINUTES / 1440.0
-    sched = Schedule(infusions=[Infusion(0.0, stop, "rate_igf1_iv", INFUSION_RATE_UG_KG_H * 24.0)])
-    t_min = np.concatenate([np.arange(0, INFUSION_MINUTES + 0.1, 5.0), INFUSION_MINUTES + np.arange(1, 61, 1.0)])
-    total, free = concentrations(values, sched, t_min / 1440.0)
-    i_end = int(np.argmin(np.abs(t_min - INFUSION_MINUTES)))
-    after = t_min >= INFUSION_MINUTES
-    thalf = terminal_half_life_h(t_min[after] - INFUSION_MINUTES, (free - free[0])[after], 0.0, 30.0)
-    return InfusionPK(free_fold=float(free[i_end] / free[0]), total_fold=float(total[i_end] / total[0]),
-                      free_thalf_min=thalf)
+def values_for(human: dict[Key, float]) -> Callable[[SimulationProtocol], dict[str, float]]:
+    """A function giving the parameter values of a study's protocol, with ``human`` (name, scope) values
+    (and their allometric mouse counterparts) in place of the table's."""
+    mouse = mouse_pk_values(human)
+
+    def values(proto: SimulationProtocol) -> dict[str, float]:
+        v = resolve(proto.species, proto.disease, proto.hypothesis)
+        fitted = human if proto.species == "human" else mouse
+        for scope in ("base", f"disease:{proto.disease}"):
+            for (name, s), x in fitted.items():
+                if s == scope:
+                    v[name] = x
+        return v
+
+    return values
+
+
+def simulated_targets(human: dict[Key, float] | None = None, targets: tuple[StudyTarget, ...] = STUDY_TARGETS
+                      ) -> dict[str, float]:
+    """Simulated value of every PK/glucose target for the given human values (default: the table's)."""
+    human = human if human is not None else table_values("human")
+    out = study_values(targets, values_for(human))
+    healthy = values_for(human)(_healthy_protocol())
+    for tid, name in PARAMETER_TARGETS.items():
+        out[tid] = healthy[name]
+    return out
+
+
+def _healthy_protocol() -> SimulationProtocol:
+    from tregsim.protocol import parse_protocol
+
+    return parse_protocol(dict(kind="simulation", species="human", disease="healthy", duration_days=1))
+
+
+def target_residual(t: Target, x: float) -> float:
+    """Two-sided: (x - centre) / half-band; one-sided: a hinge, zero inside the band (2 % margin), in units
+    of 5 % of the bound.  Non-finite simulated values cost 10."""
+    if not math.isfinite(x):
+        return 10.0
+    lo, hi = t.low, t.high
+    if math.isfinite(lo) and math.isfinite(hi):
+        centre = t.value if math.isfinite(t.value) else (lo + hi) / 2
+        half = (hi - lo) / 2
+        return (x - centre) / half
+    if math.isfinite(lo):
+        return max(0.0, lo * 1.02 - x) / (0.05 * abs(lo))
+    return max(0.0, x - hi * 0.98) / (0.05 * abs(hi))
+
+
+def target_results(human: dict[Key, float] | None = None) -> list[dict]:
+    """Every PK/glucose target with the simulated value and pass (the contract's target records)."""
+    sim = simulated_targets(human)
+    return [t.as_result(sim[tid]) for tid, t in all_targets().items() if tid in sim]
 
 
 # --------------------------------------------------------------------------- the fit
 
-#: Parameters the human PK fit estimates (log-scale), with the disease scope they belong to.
-FIT_PARAMETERS: tuple[tuple[str, str], ...] = (
-    ("V_free", "base"), ("V_bound", "base"), ("Bmax", "base"), ("kon", "base"), ("koff", "base"),
-    ("Vmax_free", "base"), ("Km_free", "base"), ("CL_free", "base"), ("k_bound", "base"), ("ka_sc", "base"), ("ksyn", "base"),
-    ("Bmax", "disease:igfd"), ("ksyn", "disease:igfd"), ("ka_sc", "disease:igfd"),
-)
-
-#: Extra target not in targets.csv: IGFD baseline total IGF-1 30-50 ug/L (Grahnen 1993, BRIEF 4).
-IGFD_BASELINE = ("human_pk_igfd_baseline", 40.0, 30.0, 50.0)
-
-
-def pk_metrics(healthy: dict[str, float], igfd: dict[str, float]) -> dict[str, float]:
-    """Every simulated quantity that a human_pk target speaks to, keyed by target id."""
-    h = single_sc_dose(healthy, (30.0, 90.0))
-    d = single_sc_dose(igfd, (8.0, 30.0))
-    inf = frystyk_infusion(healthy)
-    return {
-        "human_pk_healthy_thalf": h.thalf_h,
-        "human_pk_healthy_tmax": h.tmax_h,
-        "human_pk_healthy_cl": h.cl_ml_min_kg,
-        "human_pk_bioavailability": healthy["F_sc"],
-        "human_pk_endogenous": healthy["ksyn"],
-        "human_pk_igfd_thalf": d.thalf_h,
-        "human_pk_igfd_v": d.v_l_kg,
-        "human_pk_free_thalf": inf.free_thalf_min,
-        "human_pk_free_baseline": h.baseline_free,
-        "human_pk_total_baseline": h.baseline_total,
-        "human_pk_free_fold_9ugkgh": inf.free_fold,
-        "human_pk_total_fold_9ugkgh": inf.total_fold,
-        IGFD_BASELINE[0]: d.baseline_total,
-    }
-
 
 @dataclass
 class PKFit:
-    """Result of :func:`fit_human_pk`.
+    """Result of :func:`fit_human_pk` (scikit-learn style: learned attributes end in ``_``).
 
     Attributes:
         values_: fitted value per (name, scope).
-        sd_log_: approximate standard deviation of log(value) from the Gauss-Newton covariance
-            (residuals scaled by target half-bands, so it is a band-based uncertainty).
-        metrics_: simulated target quantities at the fit.
-        cost_: final least-squares cost.
+        prior_: the prior (start) per (name, scope).
+        sd_log_: Laplace sd(log) per (name, scope).
+        at_bound_: parameters that ended within 1e-3 (log) of a bound.
+        metrics_: simulated targets at the fit.
+        cost_: final cost (half the sum of squared target and prior residuals), per stage.
+        starts_: per stage, the cost and values of every start (the spread shows whether starts agree).
     """
 
-    values_: dict[tuple[str, str], float]
-    sd_log_: dict[tuple[str, str], float]
+    values_: dict[Key, float]
+    prior_: dict[Key, float]
+    sd_log_: dict[Key, float]
+    at_bound_: list[Key]
     metrics_: dict[str, float]
-    cost_: float
+    cost_: dict[str, float]
+    starts_: dict[str, list[dict]] = field(default_factory=dict)
 
 
-def with_values(healthy: dict[str, float], igfd: dict[str, float], values: dict[tuple[str, str], float]
-                ) -> tuple[dict[str, float], dict[str, float]]:
-    """Healthy and IGFD parameter sets with fitted (name, scope) values in place; a base value holds
-    for IGFD too unless IGFD has its own."""
-    h, d = dict(healthy), dict(igfd)
-    for (name, scope), x in values.items():
-        if scope == "base":
-            h[name] = x
-            if (name, "disease:igfd") not in values:
-                d[name] = x
-        else:
-            d[name] = x
-    return h, d
+def _prior_sd_log(low: float, high: float) -> float:
+    from tregsim.calibration.priors import prior_sd_log
+
+    return prior_sd_log(low, high)
 
 
-def _apply(base_h: dict[str, float], base_d: dict[str, float], theta: np.ndarray) -> tuple[dict, dict]:
-    return with_values(base_h, base_d, dict(zip(FIT_PARAMETERS, np.exp(theta))))
-
-
-def fit_human_pk(healthy: dict[str, float], igfd: dict[str, float], bounds: dict[tuple[str, str], tuple[float, float]],
-                 max_nfev: int = 200, n_starts: int = 1, random_state: int = 0) -> PKFit:
-    """Fit the FIT_PARAMETERS to the human_pk targets by bounded least squares (scipy TRF).
-
-    Residual of each target: (simulated - value) / half-band, so every band counts alike.
-    The first start is the given values; further starts are drawn log-uniformly within the
-    bounds (seeded by ``random_state``); the lowest-cost fit is returned.
-    """
+def _fit_stage(keys: tuple[Key, ...], fixed: dict[Key, float], systems: tuple[str, ...], max_nfev: int,
+               n_starts: int, rng: np.random.Generator, progress: Callable[[int], None] | None
+               ) -> tuple[np.ndarray, object, list[dict], np.ndarray, np.ndarray, np.ndarray]:
     from scipy.optimize import least_squares
 
-    from tregsim.targets import targets_by_id
-
-    tg = targets_by_id("human_pk")
-    ids = [i for i in tg if i != "human_pk_bioavailability"]  # F is not identifiable from these data: fixed
-    bands = {i: (tg[i].value, (tg[i].high - tg[i].low) / 2) for i in ids}
-    bands[IGFD_BASELINE[0]] = (IGFD_BASELINE[1], (IGFD_BASELINE[3] - IGFD_BASELINE[2]) / 2)
+    rows = {(r.name, r.scope): r for r in load_table("human")}
+    prior = np.log([rows[k].prior for k in keys])
+    lo = np.log([rows[k].low for k in keys])
+    hi = np.log([rows[k].high for k in keys])
+    sd = np.array([_prior_sd_log(rows[k].low, rows[k].high) for k in keys])
+    targets = {tid: t for tid, t in all_targets().items() if t.system in systems}
+    studies = tuple(st for st in STUDY_TARGETS if st.target in targets)
+    cache: dict[bytes, np.ndarray] = {}
 
     def residuals(theta: np.ndarray) -> np.ndarray:
-        h, d = _apply(healthy, igfd, theta)
-        try:
-            m = pk_metrics(h, d)
-        except (ValueError, RuntimeError):
-            return np.full(len(bands), 1e3)
-        r = np.array([(m[k] - c) / w for k, (c, w) in bands.items()])
-        return np.where(np.isfinite(r), r, 1e3)
+        key = theta.tobytes()
+        if key not in cache:
+            vals = {**fixed, **dict(zip(keys, np.exp(theta)))}
+            try:
+                sim = simulated_targets(vals, studies)
+                r = [target_residual(targets[st.target], sim[st.target]) for st in studies]
+            except (ValueError, RuntimeError, ArithmeticError):
+                r = [10.0] * len(studies)
+            cache[key] = np.concatenate([r, (theta - prior) / sd])
+            if progress is not None:
+                progress(1)
+        return cache[key]
 
-    x0 = np.log([igfd[n] if s != "base" else healthy[n] for n, s in FIT_PARAMETERS])
-    lo = np.log([bounds[k][0] for k in FIT_PARAMETERS])
-    hi = np.log([bounds[k][1] for k in FIT_PARAMETERS])
-    rng = np.random.default_rng(random_state)
-    res = None
+    starts = []
+    best = None
     for k in range(n_starts):
-        start = np.clip(x0, lo + 1e-9, hi - 1e-9) if k == 0 else rng.uniform(lo, hi)
-        r = least_squares(residuals, start, bounds=(lo, hi), x_scale=1.0, diff_step=1e-3, max_nfev=max_nfev)
-        if res is None or r.cost < res.cost:
-            res = r
-    jtj = res.jac.T @ res.jac
-    cov = np.linalg.pinv(jtj)
-    h, d = _apply(healthy, igfd, res.x)
-    return PKFit(
-        values_={k: float(v) for k, v in zip(FIT_PARAMETERS, np.exp(res.x))},
-        sd_log_={k: float(math.sqrt(max(cov[i, i], 0.0))) for i, k in enumerate(FIT_PARAMETERS)},
-        metrics_=pk_metrics(h, d), cost_=float(res.cost),
-    )
+        x0 = prior if k == 0 else rng.normal(prior, sd)
+        x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
+        res = least_squares(residuals, x0, bounds=(lo, hi), x_scale=1.0, diff_step=1e-4, max_nfev=max_nfev)
+        starts.append({"start": k, "cost": float(res.cost),
+                       "values": {f"{n}|{s}": float(v) for (n, s), v in zip(keys, np.exp(res.x))}})
+        if best is None or res.cost < best.cost:
+            best = res
+    return best.x, best, starts, lo, hi, sd
 
 
-def target_results(healthy: dict[str, float] | None = None, igfd: dict[str, float] | None = None) -> list[dict]:
-    """Every human_pk target of targets.csv (plus the IGFD baseline) with the simulated value and pass."""
-    from tregsim.model.parameters import resolve
-    from tregsim.targets import Target, targets_by_id
+def fit_human_pk(max_nfev: int = 200, n_starts: int = 3, random_state: int = 0,
+                 progress: Callable[[int], None] | None = None) -> PKFit:
+    """Fit PK (stage 1) then glucose (stage 2) from the documented priors; see the module docstring.
 
-    m = pk_metrics(healthy or resolve("human", "healthy"), igfd or resolve("human", "igfd"))
-    out = [t.as_result(m[t.id]) for t in targets_by_id("human_pk").values()]
-    tid, value, low, high = IGFD_BASELINE
-    extra = Target(tid, "human_pk", "baseline total IGF-1 in IGFD", value, low, high, "ug/L", "Grahnen 1993", "V")
-    return out + [extra.as_result(m[tid])]
+    Arguments:
+        max_nfev: least-squares evaluations per start.
+        n_starts: starts per stage (the first at the priors, the others drawn from the priors).
+        random_state: seed of the further starts.
+        progress: called after each model evaluation.
+    """
+    from tregsim.calibration.priors import laplace_sd_log
+
+    rng = np.random.default_rng(random_state)
+    fixed = table_values("human")
+    values: dict[Key, float] = {}
+    sd_log: dict[Key, float] = {}
+    at_bound: list[Key] = []
+    cost: dict[str, float] = {}
+    starts: dict[str, list[dict]] = {}
+    for stage, keys, systems in (("pk", PK_FIT, PK_TARGET_SYSTEMS), ("glucose", GLUCOSE_FIT, GLUCOSE_TARGET_SYSTEMS)):
+        base = {**fixed, **values}
+        x, res, st, lo, hi, _ = _fit_stage(keys, base, systems, max_nfev, n_starts, rng, progress)
+        values.update(dict(zip(keys, np.exp(x))))
+        sd_log.update(dict(zip(keys, laplace_sd_log(res.jac))))
+        at_bound += [k for k, xi, l, h in zip(keys, x, lo, hi) if xi - l < 1e-3 or h - xi < 1e-3]
+        cost[stage] = float(res.cost)
+        starts[stage] = st
+    rows = {(r.name, r.scope): r for r in load_table("human")}
+    return PKFit(values_={k: float(v) for k, v in values.items()},
+                 prior_={k: rows[k].prior for k in values}, sd_log_={k: float(v) for k, v in sd_log.items()},
+                 at_bound_=at_bound, metrics_=simulated_targets({**fixed, **values}), cost_=cost, starts_=starts)
+
+
+# --------------------------------------------------------------------------- helpers for other modules
+
+
+def concentrations(values: dict[str, float], schedule: Schedule, t_days: np.ndarray,
+                   glucose: bool = False) -> tuple[np.ndarray, ...]:
+    """Total and free plasma IGF-1 (ng/mL) at ``t_days`` for a schedule (and glucose, mmol/L, if asked)."""
+    from tregsim.model.definition import PK_STATES
+    from tregsim.model.parameters import parameter_vector
+    from tregsim.model.subject import pk_initial_state
+    from tregsim.solve.pk import PKSolver
+
+    ix = {n: i for i, n in enumerate(PK_STATES)}
+    t_days = np.asarray(t_days, dtype=float)
+    y = PKSolver().solve(parameter_vector(values), pk_initial_state(values), schedule, float(t_days[-1]), t_days)
+    free = y[:, ix["igf1_free"]] / values["V_free"]
+    total = free + y[:, ix["igf1_bound"]] / values["V_bound"]
+    return (total, free, y[:, ix["glucose"]]) if glucose else (total, free)
+
+
+__all__ = ["PKFit", "fit_human_pk", "target_results", "simulated_targets", "concentrations", "mouse_pk_values",
+           "run_pk", "Course"]

@@ -6,19 +6,22 @@ go to the output folder, from where a maintainer may copy them into ``src/tregsi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from tregsim.calibration import human_pk, mouse_eae
 from tregsim.calibration.apply import apply_fit, write_table
 from tregsim.io import write_json
-from tregsim.model.parameters import load_table, resolve
+from tregsim.model.parameters import load_table, use_tables
 from tregsim.protocol import HYPOTHESES
 from tregsim.report.html import Report
 
 FITS = ("human_pk", "mouse_eae")
-HUMAN_PK_FIT = ("tregsim human PK fit (calibration/human_pk.py: bounded least squares to the human_pk rows "
-                "of targets.csv)")
+HUMAN_MAX_NFEV = 150
+HUMAN_STARTS = 2
+HUMAN_PK_FIT = ("tregsim human PK and glucose fit (calibration/human_pk.py: MAP from the prior column, "
+                "multi-start, to the human_pk and human_glucose rows of targets.csv through their built-in protocols)")
 MOUSE_FIT = ("tregsim mouse EAE fit (calibration/mouse_eae.py: bounded least squares of expected cohort metrics, "
              f"{mouse_eae.N_NODES}-node Gauss-Hermite over the immunisation, to the mouse rows of targets.csv)")
 
@@ -47,25 +50,55 @@ def _key(k: tuple[str, str]) -> str:
     return f"{k[0]}|{k[1]}"
 
 
-def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int = 40) -> dict[str, Any]:
-    """Run the requested fits starting from the current table values; write tables, summary, report."""
+def scaled_mouse_rows(human_values: dict[tuple[str, str], float]) -> list:
+    """The mouse table with its PK/glucose rows recomputed from fitted human values (allometric scaling;
+    mark and source unchanged: these rows are an assumption derived from the fit, not fitted)."""
+    from dataclasses import replace
+
+    scaled = human_pk.mouse_pk_values(human_values)
+    out = []
+    for r in load_table("mouse"):
+        v = scaled.get((r.name, r.scope))
+        out.append(replace(r, value=float(f"{v:.6g}")) if v is not None else r)
+    for r in out:
+        r.check()
+    return out
+
+
+def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = None,
+              progress: Callable[[int], None] | None = None, n_starts: int | None = None) -> dict[str, Any]:
+    """Run the requested fits from the documented priors; write tables, summary and report into ``out``.
+
+    Arguments:
+        out: the results folder (the shipped tables are never touched).
+        only: which fits to run, in this order: ``human_pk`` first (the mouse PK is scaled from it).
+        max_nfev: model evaluations per start (default: each fit's own).
+        n_starts: starts per fit (default: each fit's own; the first start is always the priors).
+        progress: called after each model evaluation.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {"command": "calibrate", "fits": {}}
     rep = Report("tregsim calibrate", "fits of the free parameters to the calibration targets")
     if "human_pk" in only:
-        rows = {(r.name, r.scope): r for r in load_table("human")}
-        bounds = {k: (rows[k].low, rows[k].high) for k in human_pk.FIT_PARAMETERS}
-        fit = human_pk.fit_human_pk(resolve("human", "healthy"), resolve("human", "igfd"), bounds, max_nfev=max_nfev)
-        write_table(apply_fit("human", fit.values_, fit.sd_log_, f"{HUMAN_PK_FIT}; cost {fit.cost_:.3g}"),
+        fit = human_pk.fit_human_pk(max_nfev=max_nfev if max_nfev is not None else HUMAN_MAX_NFEV,
+                                    n_starts=n_starts or HUMAN_STARTS, progress=progress)
+        costs = ", ".join(f"{k} {v:.3g}" for k, v in fit.cost_.items())
+        write_table(apply_fit("human", fit.values_, fit.sd_log_, f"{HUMAN_PK_FIT}; cost {costs}"),
                     out / "parameters_human.csv")
-        results = human_pk.target_results(*human_pk.with_values(resolve("human", "healthy"), resolve("human", "igfd"),
-                                                                 fit.values_))
+        write_table(scaled_mouse_rows(fit.values_), out / "parameters_mouse.csv")
+        use_tables(str(out))  # later fits (mouse EAE) see the new PK, as they will once the tables are shipped
+        results = human_pk.target_results()
         summary["fits"]["human_pk"] = {"values": {_key(k): v for k, v in fit.values_.items()},
+                                       "prior": {_key(k): v for k, v in fit.prior_.items()},
                                        "sd_log": {_key(k): v for k, v in fit.sd_log_.items()},
-                                       "cost": fit.cost_, "targets": results}
-        rep.heading("Human IGF-1 PK")
+                                       "at_bound": [_key(k) for k in fit.at_bound_],
+                                       "cost": fit.cost_, "starts": fit.starts_, "targets": results}
+        rep.heading("Human IGF-1 PK and glucose (MAP fit from the priors)")
         rep.table(results, ["id", "simulated", "low", "high", "pass", "unit", "source"])
+        rep.table([{"parameter": _key(k), "prior": fit.prior_[k], "fitted": v, "sd_log": fit.sd_log_[k],
+                    "at_bound": "AT BOUND" if k in fit.at_bound_ else ""} for k, v in fit.values_.items()])
+        rep.table([{"stage": st, "start": d["start"], "cost": d["cost"]} for st, l in fit.starts_.items() for d in l])
     if "mouse_eae" in only:
         rows = None
         summary["fits"]["mouse_eae"] = {}
@@ -80,6 +113,7 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int = 40) -> di
             rep.heading(f"Mouse EAE under {hypothesis} (expected cohort metrics at the fit)")
             rep.table([{"target": k, "residual": v} for k, v in mfit.residuals_.items()])
         write_table(rows, out / "parameters_mouse.csv")
+    use_tables(None)
     write_json(out / "summary.json", summary)
     rep.write(out / "report.html")
     return summary

@@ -8,12 +8,13 @@ observable evaluation (arrays over time or subjects).  The source text is kept
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
-from tregsim.model.definition import ASSIGNMENTS, PARAMETER_ORDER, STATES
+from tregsim.model.definition import ASSIGNMENTS, PARAMETER_ORDER, PK_STATES, STATES
 
 
 def _header(state_arg: str, param_arg: str) -> list[str]:
@@ -47,6 +48,43 @@ def batch_rhs_source(name: str = "batch_rhs") -> str:
     return "\n".join(lines) + "\n"
 
 
+def identifiers(expr: str) -> set[str]:
+    """Names used in an expression (functions such as ``pow`` included)."""
+    return set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", expr))
+
+
+def subsystem_source(states: tuple[str, ...], name: str) -> str:
+    """Python source of ``name(t, y, p) -> dydt`` for a closed subset of the states, in the given order.
+
+    Only the assignments the subset's rates need (transitively) are computed.
+
+    Raises:
+        ValueError: a rate of the subset reads a state outside it (the subset is not closed).
+    """
+    by_state = {s.name: s for s in STATES}
+    by_assign = {a.name: a for a in ASSIGNMENTS}
+    outside = set(by_state) - set(states)
+    needed: set[str] = set()
+    todo = [by_state[n].rate for n in states]
+    while todo:
+        for ident in identifiers(todo.pop()):
+            if ident in outside:
+                raise ValueError(f"the subsystem {states} is not closed: it reads state {ident!r}")
+            if ident in by_assign and ident not in needed:
+                needed.add(ident)
+                todo.append(by_assign[ident].expr)
+    used = set().union(*(identifiers(by_state[n].rate) for n in states),
+                       *(identifiers(by_assign[a].expr) for a in needed))
+    lines = [f"def {name}(t, y, p):"]
+    lines += [f"    {n} = y[{i}]" for i, n in enumerate(states)]
+    lines += [f"    {p} = p[{i}]" for i, p in enumerate(PARAMETER_ORDER) if p in used]
+    lines += [f"    {a.name} = {a.expr}" for a in ASSIGNMENTS if a.name in needed]
+    lines.append(f"    out = np.empty({len(states)})")
+    lines += [f"    out[{i}] = {by_state[n].rate}" for i, n in enumerate(states)]
+    lines.append("    return out")
+    return "\n".join(lines) + "\n"
+
+
 def assignments_source(name: str = "assignments") -> str:
     """Python source of ``assignments(y, p) -> dict`` (y may be states x time)."""
     lines = [f"def {name}(y, p):"]
@@ -75,6 +113,12 @@ def python_rhs() -> Callable:
 def python_batch_rhs() -> Callable:
     """The cohort right-hand side (state-major flat vector of N subjects)."""
     return _compile(batch_rhs_source(), "batch_rhs")
+
+
+@lru_cache(maxsize=None)
+def python_pk_rhs() -> Callable:
+    """The right-hand side of the PK and glucose subsystem (:data:`~tregsim.model.definition.PK_STATES`)."""
+    return _compile(subsystem_source(PK_STATES, "pk_rhs"), "pk_rhs")
 
 
 @lru_cache(maxsize=None)

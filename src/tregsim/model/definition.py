@@ -13,10 +13,13 @@ damage as **fractions** of the spinal-cord / CNS myelin (0-1).
 
 Structure (docs/model.md explains it with sources; docs/equations.md is generated from this module):
 
-* IGF-1 pharmacokinetics after Mizuno 2001: SC and IP depots with first-order
-  absorption, free IGF-1 with saturable (Michaelis-Menten) elimination,
-  reversible saturable binding to IGFBP-3 (capacity ``Bmax``), slow
-  elimination of the bound complex, constant endogenous production.
+* IGF-1 pharmacokinetics after Mizuno 2001, with the binding capacity shared with IGF-II (BRIEF 4b):
+  SC and IP depots with first-order absorption; free IGF-1 cleared linearly; reversible binding to
+  IGFBP sites (capacity ``Bmax``, IGFBP-3 with its ALS ternary complex) that endogenous IGF-II
+  occupies too, so a bolus that floods plasma stays mostly free while slow SC absorption binds
+  as sites turn over; slow elimination of the complexes; constant endogenous production of both.
+* Blood glucose: a minimal turnover model in which free IGF-1 raises glucose disposal (insulin-like,
+  Emax) and counter-regulation, switched on below ``G_cr``, raises production with first-order lag.
 * Immune core after Velez de Mendizabal 2011: resting and activated
   autoreactive Teff and Treg with Hill-type cross-regulation, extended with a
   CNS compartment joined by trafficking across the blood-brain barrier and a
@@ -83,11 +86,22 @@ SWITCHES: tuple[tuple[str, str], ...] = (
 ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("c_free", "igf1_free / V_free", "ng/mL", "free plasma IGF-1"),
     Assignment("c_bound", "igf1_bound / V_bound", "ng/mL", "IGFBP-bound plasma IGF-1"),
-    Assignment("binding", "kon * c_free * (Bmax * igfbp3_factor - c_bound) * V_bound - koff * igf1_bound", "ug/kg/day",
-               "net association of free IGF-1 with IGFBP-3"),
-    Assignment("elim_free", "Vmax_free * c_free / (Km_free + c_free) + CL_free * c_free", "ug/kg/day",
-               "elimination of free IGF-1: saturable (receptor-mediated) plus linear (renal)"),
+    Assignment("c2_free", "igf2_free / V_free", "ng/mL", "free plasma IGF-II"),
+    Assignment("c2_bound", "igf2_bound / V_bound", "ng/mL", "IGFBP-bound plasma IGF-II"),
+    Assignment("sites", "Bmax * igfbp3_factor - c_bound - c2_bound", "ng/mL",
+               "unoccupied IGFBP binding sites, in IGF mass equivalents (IGF-I and IGF-II share them)"),
+    Assignment("binding", "kon * c_free * sites * V_bound - koff * igf1_bound", "ug/kg/day",
+               "net association of free IGF-1 with IGFBP sites"),
+    Assignment("binding2", "kon * c2_free * sites * V_bound - koff * igf2_bound", "ug/kg/day",
+               "net association of free IGF-II with the same sites (same affinity assumed)"),
+    Assignment("elim_free", "CL_free * c_free", "ug/kg/day", "elimination of free IGF-1 (linear)"),
     Assignment("elim_bound", "k_bound * igf1_bound", "ug/kg/day", "elimination of IGFBP-bound IGF-1"),
+    Assignment("occ_glc", "pow(c_free, n_glc) / (pow(EC50_glc, n_glc) + pow(c_free, n_glc))", "1",
+               "insulin-like glucose-lowering action of free IGF-1 (fraction of maximal; Hill)"),
+    Assignment("glc_uptake", "1 + Emax_glc * occ_glc", "1",
+               "glucose disposal (and suppression of production) relative to no IGF-1 action"),
+    Assignment("glc_drive", "pow(G_cr, n_cr) / (pow(G_cr, n_cr) + pow(glucose, n_cr))", "1",
+               "counter-regulatory drive: rises steeply as glucose falls below G_cr"),
     Assignment("occ_treg", "(1 - ko_treg_igf1r) * c_free / (EC50_treg + c_free)", "1",
                "IGF1R signalling in Treg (fraction of maximal)"),
     Assignment("occ_teff", "(1 - ko_teff_igf1r) * c_free / (EC50_teff + c_free)", "1",
@@ -119,8 +133,19 @@ STATES: tuple[State, ...] = (
           "ka_sc * igf1_depot_sc + ka_ip * igf1_depot_ip + rate_igf1_iv + ksyn - binding - elim_free",
           "free IGF-1 (amount per kg body weight)"),
     State("igf1_bound", "ug/kg", "binding - elim_bound", "IGFBP-bound IGF-1"),
+    State("igf2_free", "ug/kg", "ksyn_igf2 - binding2 - CL_free * c2_free",
+          "free IGF-II (endogenous only; cleared like free IGF-1)"),
+    State("igf2_bound", "ug/kg", "binding2 - k_bound * igf2_bound",
+          "IGFBP-bound IGF-II (eliminated like bound IGF-1)"),
     State("igf1_eliminated", "ug/kg", "elim_free + elim_bound",
           "cumulative IGF-1 eliminated (bookkeeping for mass balance)"),
+    # --- blood glucose ------------------------------------------------------------------
+    State("glucose", "mmol/L",
+          "k_glc * (G0 * glc_uptake0 * (1 + counterreg) / (1 + glc_cr0) - glucose * glc_uptake)",
+          "blood glucose: production (raised by counter-regulation) minus disposal (raised by free IGF-1)"),
+    State("counterreg", "1", "k_cr * (Emax_cr * glc_drive - counterreg)",
+          "counter-regulation (adrenaline, cortisol, GH; glucagon is absent after IGF-1, Kerr 1993): "
+          "relative rise of glucose production"),
     # --- immune core: periphery --------------------------------------------------
     State("teff_resting", "cells", "- delta * teff_resting - beta * teff_resting + eta * teff_periphery",
           "resting autoreactive Teff (lymphoid organs)"),
@@ -161,8 +186,10 @@ SWITCH_NAMES: tuple[str, ...] = tuple(n for n, _ in SWITCHES)
 #: Kinetic parameters every species table must define (model units).
 KINETIC_PARAMETERS: tuple[str, ...] = (
     # PK
-    "V_free", "V_bound", "Bmax", "igfbp3_factor", "kon", "koff", "Vmax_free", "Km_free", "CL_free", "k_bound", "ksyn",
+    "V_free", "V_bound", "Bmax", "igfbp3_factor", "kon", "koff", "CL_free", "k_bound", "ksyn", "ksyn_igf2",
     "ka_sc", "ka_ip", "F_sc", "F_ip",
+    # glucose
+    "G0", "k_glc", "Emax_glc", "EC50_glc", "n_glc", "G_cr", "n_cr", "k_cr", "Emax_cr",
     # PD
     "EC50_treg", "Emax_treg", "EC50_teff", "Emax_teff", "Emax_teff_prolif",
     # immune core
@@ -173,12 +200,26 @@ KINETIC_PARAMETERS: tuple[str, ...] = (
     "k_adj",
 )
 
-#: Parameter vector order used by generated code: kinetic, then inputs, then switches.
-PARAMETER_ORDER: tuple[str, ...] = KINETIC_PARAMETERS + INPUT_NAMES + SWITCH_NAMES
+#: Parameters derived from the others at a subject's baseline (computed when a subject is built, never
+#: read from a table): they make the no-drug state a steady state of the glucose equations.
+DERIVED_PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    ("glc_uptake0", "1", "glc_uptake at the endogenous free IGF-1 baseline"),
+    ("glc_cr0", "1", "counter-regulation at the baseline glucose G0: Emax_cr * glc_drive(G0)"),
+)
+DERIVED_NAMES: tuple[str, ...] = tuple(n for n, _, _ in DERIVED_PARAMETERS)
+
+#: Parameter vector order used by generated code: kinetic, derived, then inputs, then switches.
+PARAMETER_ORDER: tuple[str, ...] = KINETIC_PARAMETERS + DERIVED_NAMES + INPUT_NAMES + SWITCH_NAMES
 PARAMETER_INDEX: dict[str, int] = {n: i for i, n in enumerate(PARAMETER_ORDER)}
 
 #: States holding IGF-1 inside the body (for mass balance).
 IGF1_BODY_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound")
+
+#: States whose rates depend only on each other, the parameters and the inputs (never on immune states):
+#: IGF-1/IGF-II pharmacokinetics and glucose.  The coupling is one-way (the immune core reads c_free), so
+#: this subsystem can be solved on its own (PK fits, dose translation); tests check the closure.
+PK_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound", "igf2_free", "igf2_bound",
+                              "igf1_eliminated", "glucose", "counterreg")
 
 
 def equations_markdown() -> str:
@@ -189,6 +230,8 @@ def equations_markdown() -> str:
            "## Inputs (set piecewise by dosing schedules)", ""]
     out += [f"- `{n}` ({u}): {d}" for n, u, d in INPUTS]
     out += ["", "## Switches", ""] + [f"- `{n}`: {d}" for n, d in SWITCHES]
+    out += ["", "## Derived parameters (computed from the others at baseline)", ""]
+    out += [f"- `{n}` ({u}): {d}" for n, u, d in DERIVED_PARAMETERS]
     out += ["", "## Assignments (in order)", "", "| name | expression | unit | meaning |", "|---|---|---|---|"]
     out += [f"| `{a.name}` | `{a.expr}` | {a.unit} | {a.description} |" for a in ASSIGNMENTS]
     out += ["", "## Rates", "", "| state | d/dt | unit | meaning |", "|---|---|---|---|"]

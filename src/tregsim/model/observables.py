@@ -13,6 +13,7 @@ trajectory and documented here:
   ``relapse_threshold``.
 * ``gd_lesions``: the expected count of enhancing lesions (a state).
 * ``treg_blood_fold``: ``treg_periphery`` over the subject's own day-0 value.
+* ``glucose_mmol_l``: blood glucose (a state of the minimal glucose model, both species).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ OBSERVABLES: dict[str, tuple[str, str]] = {
     "edss": ("score", "expanded disability status scale 0-10"),
     "gd_lesions": ("lesions", "expected gadolinium-enhancing lesion count"),
     "relapse": ("1", "1 while a relapse is under way"),
+    "glucose_mmol_l": ("mmol/L", "blood glucose"),
 }
 MOUSE_ONLY = ("clinical_score", "alive")
 HUMAN_ONLY = ("edss", "gd_lesions", "relapse")
@@ -64,6 +66,7 @@ def compute(species: str, y: np.ndarray, p: np.ndarray, values: dict[str, float]
         else np.full(len(y), np.nan),
         "igf1_total_ng_ml": a["c_free"] + a["c_bound"], "igf1_free_ng_ml": a["c_free"],
         "myelin_intact": intact,
+        "glucose_mmol_l": s["glucose"],
     }
     lost = 1.0 - intact
     if species == "mouse":

@@ -26,7 +26,7 @@ from importlib import resources
 
 import numpy as np
 
-from tregsim.model.definition import INPUT_NAMES, KINETIC_PARAMETERS, PARAMETER_INDEX, PARAMETER_ORDER, SWITCH_NAMES
+from tregsim.model.definition import DERIVED_NAMES, INPUT_NAMES, KINETIC_PARAMETERS, PARAMETER_INDEX, PARAMETER_ORDER, SWITCH_NAMES
 
 SPECIES = ("mouse", "human")
 MARKS = ("V", "U", "F")  # verified, unverified prior/assumption, fitted (source names the fit)
@@ -65,12 +65,35 @@ class ParameterRow:
             raise ValueError(f"{self.name} [{self.scope}]: unit and source are required")
 
 
-@lru_cache(maxsize=None)
+_TABLE_DIR: str | None = None
+
+
+def use_tables(folder: str | None) -> None:
+    """Read ``parameters_<species>.csv`` from ``folder`` instead of the shipped tables (None restores them).
+
+    ``tregsim calibrate`` uses it so that a later fit (the mouse EAE) sees the values of an earlier one (the
+    human PK, which the mouse PK is scaled from), exactly as the shipped tables will once they are copied.
+    """
+    global _TABLE_DIR
+    _TABLE_DIR = None if folder is None else str(folder)
+    _load_table.cache_clear()
+
+
 def load_table(species: str) -> tuple[ParameterRow, ...]:
     """Read and check the parameter table of ``species`` ('mouse' or 'human')."""
+    return _load_table(species, _TABLE_DIR)
+
+
+@lru_cache(maxsize=None)
+def _load_table(species: str, folder: str | None) -> tuple[ParameterRow, ...]:
     if species not in SPECIES:
         raise ValueError(f"unknown species {species!r}; allowed: {', '.join(SPECIES)}")
-    text = resources.files("tregsim.data").joinpath(f"parameters_{species}.csv").read_text(encoding="utf-8")
+    if folder is not None:
+        from pathlib import Path
+
+        text = Path(folder, f"parameters_{species}.csv").read_text(encoding="utf-8")
+    else:
+        text = resources.files("tregsim.data").joinpath(f"parameters_{species}.csv").read_text(encoding="utf-8")
     rows = []
     for rec in csv.DictReader(line for line in text.splitlines() if not line.startswith("#")):
         row = ParameterRow(
@@ -106,10 +129,20 @@ def resolve(species: str, disease: str | None = None, hypothesis: str | None = N
 
 
 def parameter_vector(values: dict[str, float], inputs: dict[str, float] | None = None,
-                     switches: dict[str, float] | None = None) -> np.ndarray:
-    """Pack kinetic values, inputs (default 0) and switches (default 0) in generated-code order."""
+                     switches: dict[str, float] | None = None, derived: dict[str, float] | None = None
+                     ) -> np.ndarray:
+    """Pack kinetic values, derived values (computed here when absent), inputs (default 0) and switches
+    (default 0) in generated-code order."""
     p = np.zeros(len(PARAMETER_ORDER))
     for name in KINETIC_PARAMETERS:
+        p[PARAMETER_INDEX[name]] = values[name]
+    if derived is not None:
+        values = {**values, **derived}
+    if any(name not in values for name in DERIVED_NAMES):
+        from tregsim.model.subject import derived_parameters  # derived from the kinetic values at baseline
+
+        values = {**values, **derived_parameters(values)}
+    for name in DERIVED_NAMES:
         p[PARAMETER_INDEX[name]] = values[name]
     for name, v in (inputs or {}).items():
         if name not in INPUT_NAMES:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from tregsim.model.definition import STATE_INDEX, STATES
+from tregsim.model.definition import DERIVED_NAMES, PK_STATES, STATE_INDEX, STATES
 from tregsim.model.parameters import parameter_vector, resolve
 from tregsim.protocol import SimulationProtocol
 from tregsim.schedule import Bolus, Schedule, add_regimen, poisson_times
@@ -42,28 +42,67 @@ class Subject:
 
 
 def pk_baseline(values: dict[str, float]) -> tuple[float, float]:
-    """Endogenous steady state (free, bound amounts, ug/kg) without drug.
+    """Endogenous steady state of IGF-1 without drug: (free, bound) amounts in ug/kg."""
+    st = pk_steady_state(values)
+    return st["igf1_free"], st["igf1_bound"]
 
-    Solves ksyn = Vmax*C/(Km+C) + CL_free*C + k_bound*Cb*V_bound for the free concentration C, with the
-    bound steady state Cb = Bmax*C/(Kd'+C), Kd' = (koff + k_bound)/kon (association balances dissociation
-    plus elimination of the complex).  Monotone in C, so the root is unique.
+
+def pk_steady_state(values: dict[str, float]) -> dict[str, float]:
+    """The no-drug steady state of every PK/glucose state (model units) and the derived parameters.
+
+    IGF-I and IGF-II share the IGFBP sites with one affinity, so with K = kon / (koff + k_bound) the
+    unoccupied sites are S = Bt / (1 + K (c1 + c2)) and each IGF's bound level is K c S.  Production
+    balances elimination: ksyn = c1 (CL_free + k_bound V_bound K S), likewise for IGF-II; the sum gives
+    one equation in x = c1 + c2, x (CL_free + a / (1 + K x)) = ksyn + ksyn_igf2 with a = k_bound V_bound K Bt,
+    whose left side is strictly increasing: the root is unique (brentq).  Glucose rests at G0 and
+    counter-regulation at its drive there.
     """
-    kd = (values["koff"] + values["k_bound"]) / values["kon"]
-    bmax = values["Bmax"] * values["igfbp3_factor"]
+    k = values["kon"] / (values["koff"] + values["k_bound"])
+    bt = values["Bmax"] * values["igfbp3_factor"]
+    cl, kb, vb = values["CL_free"], values["k_bound"], values["V_bound"]
+    total_production = values["ksyn"] + values["ksyn_igf2"]
+    a = kb * vb * k * bt
 
-    def excess(c: float) -> float:
-        cb = bmax * c / (kd + c)
-        elim_free = values["Vmax_free"] * c / (values["Km_free"] + c) + values["CL_free"] * c
-        return elim_free + values["k_bound"] * cb * values["V_bound"] - values["ksyn"]
+    def excess(x: float) -> float:
+        return x * (cl + a / (1.0 + k * x)) - total_production
 
     hi = 1.0
     while excess(hi) < 0:
         hi *= 10
-        if hi > 1e9:
-            raise ValueError("endogenous IGF-1 production exceeds the maximal elimination: no steady state")
-    c = brentq(excess, 0.0, hi, xtol=1e-14, rtol=1e-13)
-    cb = bmax * c / (kd + c)
-    return c * values["V_free"], cb * values["V_bound"]
+        if hi > 1e12:
+            raise ValueError("endogenous IGF production exceeds the maximal elimination: no steady state")
+    x = brentq(excess, 0.0, hi, xtol=1e-15, rtol=1e-14)
+    sites = bt / (1.0 + k * x)
+    denom = cl + kb * vb * k * sites
+    c1, c2 = values["ksyn"] / denom, values["ksyn_igf2"] / denom
+    state = {
+        "igf1_depot_sc": 0.0, "igf1_depot_ip": 0.0,
+        "igf1_free": c1 * values["V_free"], "igf1_bound": k * c1 * sites * vb,
+        "igf2_free": c2 * values["V_free"], "igf2_bound": k * c2 * sites * vb,
+        "igf1_eliminated": 0.0, "glucose": values["G0"], "counterreg": 0.0,
+    }
+    # the glucose terms at this state, from the model's own (generated) assignments
+    from tregsim.model.codegen import python_assignments
+
+    y = np.zeros(len(STATES))
+    for name, x in state.items():
+        y[STATE_INDEX[name]] = x
+    a = python_assignments()(y, parameter_vector(values, derived={n: 0.0 for n in DERIVED_NAMES}))
+    cr0 = values["Emax_cr"] * float(a["glc_drive"])
+    state["counterreg"] = cr0
+    return {**state, "glc_uptake0": float(a["glc_uptake"]), "glc_cr0": cr0}  # with the derived parameters
+
+
+def derived_parameters(values: dict[str, float]) -> dict[str, float]:
+    """The :data:`~tregsim.model.definition.DERIVED_NAMES` values of a parameter set."""
+    st = pk_steady_state(values)
+    return {n: st[n] for n in DERIVED_NAMES}
+
+
+def pk_initial_state(values: dict[str, float]) -> np.ndarray:
+    """The PK/glucose states at their no-drug steady state, in PK_STATES order."""
+    st = pk_steady_state(values)
+    return np.array([st[n] for n in PK_STATES])
 
 
 #: States carried over from the burn-in.  Humans keep their ongoing (reversible) damage and lesions;
@@ -164,9 +203,10 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
     t_end = float(protocol.duration_days)
 
     y0 = np.zeros(len(STATES))
-    free0, bound0 = pk_baseline(values)
-    y0[STATE_INDEX["igf1_free"]] = free0
-    y0[STATE_INDEX["igf1_bound"]] = bound0
+    steady = pk_steady_state(values)
+    for name in PK_STATES:
+        y0[STATE_INDEX[name]] = steady[name]
+    values.update({n: steady[n] for n in DERIVED_NAMES})
     y0[STATE_INDEX["teff_periphery"]] = values["teff0"]
     y0[STATE_INDEX["treg_periphery"]] = values["treg0"]
     y0[STATE_INDEX["axon_loss"]] = values["axon_loss0"]

@@ -71,12 +71,12 @@ class CohortSolver:
         p = np.stack([s.p for s in subjects], axis=1)  # (n_params, N)
         out = np.full((n, len(t_out), ns), np.nan)
         for seg in segments(sched, t_end, t_out):
+            out[:, seg.at_t0, :] = y.T[:, None, :]  # observed just before the event (pre-dose)
             for k, (tb, state) in enumerate(keys):
                 if tb == seg.t0:
                     y[STATE_INDEX[state]] += amounts[k]
             for name, rate in seg.inputs.items():
                 p[PARAMETER_INDEX[name]] = rate
-            out[:, seg.at_t0, :] = y.T[:, None, :]
             if seg.t1 is None:
                 break
             sol = solve_ivp(rhs, (seg.t0, seg.t1), y.ravel(), method="BDF", t_eval=seg.t_eval, args=(p,),

@@ -2,7 +2,8 @@
 
 Integration is split at every dose, infusion start/stop and immune trigger;
 within a segment the inputs are constant.  The state reported at an event time
-is the state just after the event (right-continuous).
+is the state just before the event (left limit): an observation at a dose time is pre-dose, as in
+clinical sampling and NONMEM.  The event then acts on the integration that follows.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from tregsim.model.subject import Subject
 from tregsim.schedule import segments
 
 #: Absolute tolerance per state unit: cells, ug/kg, fractions, lesion counts.
-_ATOL_BY_UNIT = {"cells": 1e-6, "ug/kg": 1e-9, "1": 1e-12, "lesions": 1e-9}
+_ATOL_BY_UNIT = {"cells": 1e-6, "ug/kg": 1e-9, "1": 1e-12, "lesions": 1e-9, "mmol/L": 1e-9}
 
 
 class SolveError(RuntimeError):
@@ -59,11 +60,11 @@ class ReferenceSolver:
         y = subject.y0.copy()
         p = subject.p.copy()
         for seg in segments(subject.schedule, subject.t_end, t_out):
+            out[seg.at_t0] = y  # observed just before the event (pre-dose)
             for b in seg.boluses:
                 y[STATE_INDEX[b.state]] += b.amount
             for name, rate in seg.inputs.items():
                 p[PARAMETER_INDEX[name]] = rate
-            out[seg.at_t0] = y
             if seg.t1 is None:
                 break
             sol = solve_ivp(rhs, (seg.t0, seg.t1), y, method=self.method, t_eval=seg.t_eval, args=(p,),
