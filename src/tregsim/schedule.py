@@ -105,11 +105,27 @@ def add_regimen(schedule: Schedule, regimen: Regimen, duration_days: float, body
 
 
 def poisson_times(rng: np.random.Generator, rate_per_day: float, t0: float, t1: float) -> np.ndarray:
-    """Event times of a homogeneous Poisson process on (t0, t1] (days)."""
+    """Event times of a homogeneous Poisson process on (t0, t1] (days), prefix-stable.
+
+    Drawn as successive exponential gaps until the time passes ``t1``, so the events in (t0, T] are the
+    same for every ``t1 >= T`` when ``rng`` is a stream of its own (one per subject and event kind): a
+    longer run of the same subject shares the shorter run's history.  Drawn in blocks for speed; the
+    draws past ``t1`` are discarded, which does not change the times before it.
+    """
     if rate_per_day <= 0 or t1 <= t0:
         return np.empty(0)
-    n = rng.poisson(rate_per_day * (t1 - t0))
-    return np.sort(rng.uniform(t0, t1, size=n))
+    mean_gap = 1.0 / rate_per_day
+    block = max(16, int(rate_per_day * (t1 - t0) * 1.2) + 16)
+    times: list[np.ndarray] = []
+    t = t0
+    while True:
+        gaps = rng.exponential(mean_gap, size=block)
+        cum = t + np.cumsum(gaps)
+        inside = cum[cum <= t1]
+        times.append(inside)
+        if inside.size < block:
+            return np.concatenate(times)
+        t = float(cum[-1])
 
 
 @dataclass(frozen=True)

@@ -115,7 +115,7 @@ BURN_IN_CARRIED = {"human": IMMUNE_STATES + ("demyelinated", "gd"), "mouse": IMM
 _DETERMINISTIC_BURN_IN: dict[tuple, np.ndarray] = {}
 
 
-def _burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
+def _burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.random.Generator],
              switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
     """Run the untreated disease for ``burn_in_days`` with the subject's own triggers, so that a
     subject enters day 0 inside its disease's dynamics rather than at an arbitrary initial state.
@@ -128,19 +128,19 @@ def _burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
         if key not in _DETERMINISTIC_BURN_IN:
             if len(_DETERMINISTIC_BURN_IN) > 256:
                 _DETERMINISTIC_BURN_IN.clear()
-            _DETERMINISTIC_BURN_IN[key] = _run_burn_in(values, y0, rng, switches, carried)
+            _DETERMINISTIC_BURN_IN[key] = _run_burn_in(values, y0, streams, switches, carried)
         return _DETERMINISTIC_BURN_IN[key].copy()
-    return _run_burn_in(values, y0, rng, switches, carried)
+    return _run_burn_in(values, y0, streams, switches, carried)
 
 
-def _run_burn_in(values: dict[str, float], y0: np.ndarray, rng: np.random.Generator,
+def _run_burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.random.Generator],
                  switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
     from tregsim.solve.reference import ReferenceSolver
 
     t_burn = float(values["burn_in_days"])
     sched = Schedule()
     for state in ("teff_resting", "treg_resting"):
-        for t in poisson_times(rng, values["trigger_rate"], 0.0, t_burn):
+        for t in poisson_times(streams[f"burn_in:{state}"], values["trigger_rate"], 0.0, t_burn):
             sched.boluses.append(Bolus(float(t), state, values["trigger_size"]))
     sched.boluses.sort(key=lambda b: b.time)
     warm = Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
@@ -176,8 +176,22 @@ def switches_for(knockouts: list[str]) -> dict[str, float]:
 
 
 def subject_rng(seed: int, index: int) -> np.random.Generator:
-    """The generator of subject ``index`` under protocol seed ``seed``."""
+    """The generator of subject ``index`` under protocol seed ``seed`` (the immunisation draw of a mouse)."""
     return np.random.default_rng(np.random.SeedSequence([int(seed), int(index)]))
+
+
+#: One random stream per kind of event, so that no draw shifts another (keys of :func:`event_streams`).
+EVENT_STREAMS: tuple[str, ...] = ("burn_in:teff_resting", "burn_in:treg_resting", "run:teff_resting",
+                                  "run:treg_resting")
+
+
+def event_streams(seed: int, index: int) -> dict[str, np.random.Generator]:
+    """Independent generators for subject ``index``'s trigger streams: ``SeedSequence([seed, index, k])``
+    with k = 1, 2, ... in the order of :data:`EVENT_STREAMS`.  With the prefix-stable
+    :func:`~tregsim.schedule.poisson_times`, a subject's triggers up to day T are the same for every run
+    that lasts at least T days."""
+    return {name: np.random.default_rng(np.random.SeedSequence([int(seed), int(index), k]))
+            for k, name in enumerate(EVENT_STREAMS, start=1)}
 
 
 def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides: dict[str, float] | None = None,
@@ -200,6 +214,7 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
     if protocol.age_years is not None:
         values["ksyn"] *= age_production_factor(protocol.age_years)
     rng = subject_rng(seed, index)
+    streams = event_streams(seed, index)
     t_end = float(protocol.duration_days)
 
     y0 = np.zeros(len(STATES))
@@ -212,7 +227,7 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
     y0[STATE_INDEX["axon_loss"]] = values["axon_loss0"]
 
     if values["burn_in_days"] > 0:
-        y0 = _burn_in(values, y0, rng, switches_for(list(protocol.knockouts)), BURN_IN_CARRIED[protocol.species])
+        y0 = _burn_in(values, y0, streams, switches_for(list(protocol.knockouts)), BURN_IN_CARRIED[protocol.species])
 
     schedule = Schedule()
     # Immunisation (mouse EAE): a bolus of primed resting Teff and the adjuvant effect at day 0; one
@@ -223,11 +238,11 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
         schedule.boluses.append(Bolus(0.0, "teff_resting", values["immunisation_teff"] * mult))
         if values["immunisation_adjuvant"] > 0:
             schedule.boluses.append(Bolus(0.0, "adjuvant", values["immunisation_adjuvant"] * mult))
-    # Stochastic immune triggers (Velez 2011): independent Poisson streams for Teff and Treg.
-    for t in poisson_times(rng, values["trigger_rate"], 0.0, t_end):
-        schedule.boluses.append(Bolus(float(t), "teff_resting", values["trigger_size"]))
-    for t in poisson_times(rng, values["trigger_rate"], 0.0, t_end):
-        schedule.boluses.append(Bolus(float(t), "treg_resting", values["trigger_size"]))
+    # Stochastic immune triggers (Velez 2011): independent Poisson streams for Teff and Treg, each from its
+    # own generator and prefix-stable, so the triggers up to day T do not depend on the run's duration.
+    for state in ("teff_resting", "treg_resting"):
+        for t in poisson_times(streams[f"run:{state}"], values["trigger_rate"], 0.0, t_end):
+            schedule.boluses.append(Bolus(float(t), state, values["trigger_size"]))
     bio = {"sc": values["F_sc"], "minipump": values["F_sc"], "ip": values["F_ip"]}
     for reg in protocol.regimens:
         add_regimen(schedule, reg, t_end, protocol.weight_kg, bio)

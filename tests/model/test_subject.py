@@ -1,0 +1,57 @@
+"""A subject's random draws: triggers do not depend on the run's duration; the sampler is Poisson."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tregsim.model.subject import build_subject
+from tregsim.protocol import parse_protocol
+from tregsim.schedule import poisson_times
+
+
+def _human(duration: float):
+    return parse_protocol(dict(kind="simulation", species="human", disease="rrms", duration_days=duration,
+                               output_every_hours=24, subjects=1, regimens=[]))
+
+
+def _triggers(subject, until):
+    return [(b.time, b.state, b.amount) for b in subject.schedule.boluses if b.time <= until]
+
+
+def test_triggers_and_run_in_do_not_depend_on_the_duration():
+    short, long = build_subject(_human(300), 0, 9), build_subject(_human(700), 0, 9)
+    assert _triggers(short, 300) == _triggers(long, 300) and len(_triggers(long, 700)) > len(_triggers(short, 300))
+    assert np.array_equal(short.y0, long.y0)
+
+
+def test_other_subjects_and_seeds_differ():
+    a, b, c = build_subject(_human(200), 0, 9), build_subject(_human(200), 1, 9), build_subject(_human(200), 0, 10)
+    assert _triggers(a, 200) != _triggers(b, 200) and _triggers(a, 200) != _triggers(c, 200)
+
+
+def test_simulated_courses_share_the_common_period():
+    from tregsim.simulate import simulate
+
+    a = simulate(_human(100), seed=9).timecourse
+    b = simulate(_human(250), seed=9).timecourse
+    common = b[b.time_day <= 100].reset_index(drop=True)
+    for col in ("teff_cns", "treg_cns", "teff_periphery", "myelin_intact"):
+        assert np.allclose(a[col], common[col], rtol=1e-6, atol=1e-9), col
+
+
+def test_poisson_times_are_prefix_stable_and_poisson():
+    for t1 in (50.0, 120.0, 1000.0):
+        t = poisson_times(np.random.default_rng(5), 0.3, 0.0, t1)
+        ref = poisson_times(np.random.default_rng(5), 0.3, 0.0, 2000.0)
+        assert np.array_equal(t, ref[ref <= t1])
+    rng = np.random.default_rng(11)
+    counts = np.array([len(poisson_times(rng, 0.27, 0.0, 40.0)) for _ in range(3000)])
+    mean = 0.27 * 40.0
+    assert abs(counts.mean() - mean) < 4 * np.sqrt(mean / len(counts))  # mean = rate x length
+    assert 0.9 < counts.var() / counts.mean() < 1.1  # Poisson: variance = mean
+
+
+def test_no_rate_no_events():
+    assert poisson_times(np.random.default_rng(0), 0.0, 0.0, 10.0).size == 0
+    assert poisson_times(np.random.default_rng(0), 1.0, 5.0, 5.0).size == 0
