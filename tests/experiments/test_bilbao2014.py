@@ -29,7 +29,7 @@ def test_course_days_known_answer():
     score = np.interp(t, [0, 10, 20, 30, 40], [0, 0, 3, 1, 0])
     # peak 3 at day 20; half-peak 1.5 crossed on the way down at day 20 + 1.5/0.2 = 27.5
     assert b14.course_days(t, score) == pytest.approx(27.5)
-    assert b14.course_days(t, np.interp(t, [0, 20, 40], [0, 3, 3])) == 40.0
+    assert math.isinf(b14.course_days(t, np.interp(t, [0, 20, 40], [0, 3, 3])))  # unresolved: fails any band
 
 
 def test_in_vitro_teff_is_flat_and_treg_rises_with_concentration():
@@ -61,3 +61,27 @@ def test_lovett_is_undefined_without_a_benefit():
               "onset_day_mean": 13.0, "peak_day": 17.0, "course_days": 30.0} for k in b14.EAE_BY_ID}
     ex["naive"] = {"treg_fraction_cd4": 0.1}
     assert math.isnan(b14.simulated_targets(ex)["lovett_timing"])
+
+
+def test_in_vitro_folds_come_from_the_model_and_the_teff_check_can_fail():
+    from tregsim.experiments.bilbao2014 import in_vitro
+
+    base = in_vitro("mouse", "treg_and_th17")
+    assert base["teff_fold"] == pytest.approx(1.0) and base["treg_fold"] > 1.2
+    changed = in_vitro("mouse", "treg_and_th17", {"Emax_teff_prolif": 0.5})
+    assert changed["teff_fold"] > 1.1  # the 0.9-1.1 check would fail
+    assert in_vitro("mouse", "treg_and_th17", {"Emax_treg": 0.0})["treg_fold"] == pytest.approx(1.0)
+
+
+def test_course_length_can_fail_above_the_run():
+    import math
+
+    import numpy as np
+
+    from tregsim.experiments.bilbao2014 import course_days
+
+    t = np.linspace(0, 40, 161)
+    resolved = np.exp(-((t - 17) / 6) ** 2) * 3
+    unresolved = np.where(t < 17, t / 17 * 3, 3.0 - (t - 17) * 0.02)
+    assert 17 < course_days(t, resolved) < 40
+    assert math.isinf(course_days(t, unresolved))  # not over by the end of the run: longer than any band
