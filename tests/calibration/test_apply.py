@@ -47,3 +47,13 @@ def test_out_of_bounds_fit_is_refused():
     else:
         raise AssertionError("a value outside its bounds was accepted")
     assert isinstance(load_table("mouse")[0], ParameterRow) and not math.isnan(load_table("mouse")[0].value)
+
+
+def test_a_value_at_its_bound_is_flagged_and_the_prior_doc_is_kept():
+    fit = _fit({("aR", "base"): 2.0})  # aR's upper bound
+    values, sd, tied = mouse_rows_for("treg_and_th17", fit)
+    row = {(r.name, r.scope): r for r in apply_fit("mouse", values, sd, "test fit", tied)}[("aR", "base")]
+    assert "AT A BOUND" in row.source and "prior: " in row.source and row.source.count("prior: ") == 1
+    again = apply_fit("mouse", values, sd, "second fit", tied,
+                      rows=list(apply_fit("mouse", values, sd, "test fit", tied)))
+    assert {(r.name, r.scope): r for r in again}[("aR", "base")].source.count("prior: ") == 1

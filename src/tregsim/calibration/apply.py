@@ -43,8 +43,10 @@ def apply_fit(species: str, values: dict[tuple[str, str], float], sd_log: dict[t
         if math.isfinite(sd) and sd > 1:
             note += " (practically non-identifiable from these targets)"
         at_bound = math.isclose(v, r.low, rel_tol=1e-3) or math.isclose(v, r.high, rel_tol=1e-3)
+        # keep the documentation of the prior (the start) after the fit's own note
+        prior_doc = r.source[r.source.index("prior: "):] if "prior: " in r.source else f"prior: {r.source}"
         rows[index[key]] = replace(r, value=float(f"{v:.6g}"), mark="F",
-                                   source=f"{fit}{note}{'; at a bound' if at_bound else ''}")
+                                   source=f"{fit}{note}{'; AT A BOUND' if at_bound else ''}; {prior_doc}")
     for r in rows:
         r.check()
     return rows

@@ -11,13 +11,14 @@ Residuals: two-sided targets have a flat bottom (zero within the inner half of t
 central value, then linear in (simulated - centre) / half-band up to 0.5 at the band's edge, and
 ``OUTSIDE_WEIGHT`` times steeper beyond it); one-sided targets are hinges that are zero inside the
 band with a 10 % margin.  Bounded least squares (scipy TRF) in
-log-parameter space.
+log-parameter space, plus log-normal priors around the table's ``prior`` column (a MAP fit, so that the
+flat-bottomed target residuals leave a unique optimum that the priors' start reaches).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -147,6 +148,9 @@ class MouseFit:
     expected_: dict[str, dict[str, float]]
     cost_: float
     nfev_: int
+    prior_: dict[tuple[str, str], float] = field(default_factory=dict)
+    at_bound_: list[tuple[str, str]] = field(default_factory=list)
+    starts_: list[dict] = field(default_factory=list)
 
 
 def _bounds() -> dict[tuple[str, str], tuple[float, float]]:
@@ -201,36 +205,73 @@ def overrides_from(theta: dict[tuple[str, str], float], hypothesis: str = "treg_
     return out
 
 
-def fit_mouse(max_nfev: int = 60, hypothesis: str = "treg_and_th17", start: dict | None = None,
-              verbose: int = 0) -> MouseFit:
-    """Bounded least squares of FIT_PARAMETERS to the mouse targets (expected cohort metrics)."""
+def _priors(hypothesis: str) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """(prior, low, high) of each parameter free under ``hypothesis``, from the row it is written to."""
+    rows = {(r.name, r.scope): r for r in load_table("mouse")}
+    out = {}
+    for k in fit_parameters(hypothesis):
+        r = rows.get(hypothesis_scope(k, hypothesis), rows[k])
+        out[k] = (r.prior, r.low, r.high)
+    return out
+
+
+def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", start: dict | None = None,
+              verbose: int = 0, n_starts: int = 1, random_state: int = 0,
+              free: tuple[tuple[str, str], ...] | None = None) -> MouseFit:
+    """MAP fit of the parameters free under ``hypothesis`` to the mouse targets (expected cohort metrics).
+
+    Residuals: the targets' (:func:`_target_residuals`) and the priors' (log-normal around the table's
+    ``prior`` column, sd(log) = ln(high/low)/4, :mod:`tregsim.calibration.priors`).  The first start is the
+    priors (or ``start``); further starts are drawn from the priors (seeded by ``random_state``); the best
+    is returned, with every start's cost in ``starts_``.  Uncertainty: Laplace (Jacobian with prior rows).
+    ``free`` fits only those parameters, the others held at the table's values (a reduced run: at the
+    table's optimum it must land where the full fit did).
+    """
     from scipy.optimize import least_squares
 
-    bounds = _bounds()
-    params = fit_parameters(hypothesis)
-    x0 = np.log([max((start or _table_values(hypothesis))[k], 1e-12) for k in params])
-    lo = np.log([max(bounds[k][0], 1e-12) for k in params])
-    hi = np.log([bounds[k][1] for k in params])
+    from tregsim.calibration.priors import laplace_sd_log, prior_residuals, prior_sd_log
+
+    max_nfev = 40 if max_nfev is None else max_nfev
+    params = fit_parameters(hypothesis) if free is None else tuple(free)
+    pri = _priors(hypothesis)
+    held = {k: v for k, v in _table_values(hypothesis).items() if k not in params}
+    prior = np.log([pri[k][0] for k in params])
+    lo = np.log([pri[k][1] for k in params])
+    hi = np.log([pri[k][2] for k in params])
+    sd = np.array([prior_sd_log(pri[k][1], pri[k][2]) for k in params])
     names = list(targets_by_id("mouse_eae"))
     cache: dict[bytes, np.ndarray] = {}
 
     def residuals(theta: np.ndarray) -> np.ndarray:
         key = theta.tobytes()
         if key not in cache:
-            vals = dict(zip(params, np.exp(theta)))
+            vals = {**held, **dict(zip(params, np.exp(theta)))}
             try:
                 r = _target_residuals(expected_metrics(overrides_from(vals, hypothesis), hypothesis))
-                cache[key] = np.array([r[n] for n in names])
+                tr = np.array([r[n] for n in names])
             except (RuntimeError, ValueError):
-                cache[key] = np.full(len(names), 10.0)
+                tr = np.full(len(names), 10.0)
+            cache[key] = np.concatenate([tr, prior_residuals(theta, prior, sd)])
         return cache[key]
 
-    res = least_squares(residuals, np.clip(x0, lo + 1e-9, hi - 1e-9), bounds=(lo, hi), diff_step=0.05,
-                        max_nfev=max_nfev, verbose=verbose)
-    cov = np.linalg.pinv(res.jac.T @ res.jac)
-    vals = dict(zip(params, np.exp(res.x)))
-    expected = expected_metrics(overrides_from(vals, hypothesis), hypothesis)
+    rng = np.random.default_rng(random_state)
+    best, starts = None, []
+    for k in range(n_starts):
+        if k == 0:
+            x0 = prior if start is None else np.log([start[p] for p in params])
+        else:
+            x0 = rng.normal(prior, sd)
+        x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
+        res = least_squares(residuals, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=max_nfev, verbose=verbose)
+        starts.append({"start": k, "cost": float(res.cost),
+                       "values": {f"{n}|{sc}": float(v) for (n, sc), v in zip(params, np.exp(res.x))}})
+        if best is None or res.cost < best.cost:
+            best = res
+    vals = dict(zip(params, np.exp(best.x)))
+    expected = expected_metrics(overrides_from({**held, **vals}, hypothesis), hypothesis)
+    at_bound = [k for k, x, a, b in zip(params, best.x, lo, hi) if x - a < 1e-3 or b - x < 1e-3]
     return MouseFit(values_={k: float(v) for k, v in vals.items()},
-                    sd_log_={k: float(math.sqrt(max(cov[i, i], 0))) for i, k in enumerate(params)},
-                    residuals_=_target_residuals(expected), expected_=expected, cost_=float(res.cost),
-                    nfev_=int(res.nfev))
+                    sd_log_={k: float(v) for k, v in zip(params, laplace_sd_log(best.jac))},
+                    residuals_=_target_residuals(expected), expected_=expected, cost_=float(best.cost),
+                    nfev_=int(best.nfev), prior_={k: float(pri[k][0]) for k in params}, at_bound_=at_bound,
+                    starts_=starts)

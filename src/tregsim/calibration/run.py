@@ -20,9 +20,11 @@ from tregsim.report.html import Report
 FITS = ("human_pk", "mouse_eae")
 HUMAN_MAX_NFEV = 150
 HUMAN_STARTS = 2
+MOUSE_MAX_NFEV = 40
+MOUSE_STARTS = 1
 HUMAN_PK_FIT = ("tregsim human PK and glucose fit (calibration/human_pk.py: MAP from the prior column, "
                 "multi-start, to the human_pk and human_glucose rows of targets.csv through their built-in protocols)")
-MOUSE_FIT = ("tregsim mouse EAE fit (calibration/mouse_eae.py: bounded least squares of expected cohort metrics, "
+MOUSE_FIT = ("tregsim mouse EAE fit (calibration/mouse_eae.py: MAP from the prior column of expected cohort metrics, "
              f"{mouse_eae.N_NODES}-node Gauss-Hermite over the immunisation, to the mouse rows of targets.csv)")
 
 
@@ -103,15 +105,20 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
         rows = None
         summary["fits"]["mouse_eae"] = {}
         for hypothesis in HYPOTHESES:  # each hypothesis gets its own fit: judged at its best, not at another's
-            mfit = mouse_eae.fit_mouse(max_nfev=max_nfev, hypothesis=hypothesis)
+            mfit = mouse_eae.fit_mouse(max_nfev=max_nfev if max_nfev is not None else MOUSE_MAX_NFEV,
+                                       hypothesis=hypothesis, n_starts=n_starts or MOUSE_STARTS)
             values, sd, tied = mouse_rows_for(hypothesis, mfit)
             rows = apply_fit("mouse", values, sd, f"{MOUSE_FIT} under hypothesis {hypothesis}; cost {mfit.cost_:.3g}",
                              tied, rows=rows)
             summary["fits"]["mouse_eae"][hypothesis] = {
                 "values": {_key(k): v for k, v in values.items()}, "sd_log": {_key(k): v for k, v in sd.items()},
+                "prior": {_key(k): v for k, v in mfit.prior_.items()},
+                "at_bound": [_key(k) for k in mfit.at_bound_], "starts": mfit.starts_,
                 "cost": mfit.cost_, "residuals": mfit.residuals_, "expected_metrics": mfit.expected_}
-            rep.heading(f"Mouse EAE under {hypothesis} (expected cohort metrics at the fit)")
+            rep.heading(f"Mouse EAE under {hypothesis} (MAP fit from the priors; expected cohort metrics)")
             rep.table([{"target": k, "residual": v} for k, v in mfit.residuals_.items()])
+            rep.table([{"parameter": _key(k), "prior": mfit.prior_[k], "fitted": v, "sd_log": mfit.sd_log_[k],
+                        "at_bound": "AT BOUND" if k in mfit.at_bound_ else ""} for k, v in mfit.values_.items()])
         write_table(rows, out / "parameters_mouse.csv")
     use_tables(None)
     write_json(out / "summary.json", summary)
