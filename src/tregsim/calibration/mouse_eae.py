@@ -42,6 +42,10 @@ ARMS = ("eae_vehicle", "eae_igf1", "eae_vehicle_treg_igf1r_ko", "eae_igf1_treg_i
         "eae_vehicle_pan_t_igf1r_ko", "eae_igf1_post_onset", "eae_severe_vehicle", "eae_severe_igf1")
 N_NODES = 11
 SMOOTH = 0.05  # score units
+#: Continuation: each start is fitted first with these wider logistic widths (score units), then with
+#: SMOOTH.  Far from a threshold a narrow logistic has no slope (an arm where no animal dies cannot tell
+#: the fit which way death lies); the wide pass gives it one.
+CONTINUATION = (0.8, 0.2)
 OUTSIDE_WEIGHT = 5.0  # slope of a residual beyond the band's edge (inside: at most 0.5)
 FIT_STEP_DAYS = 0.25
 
@@ -67,7 +71,7 @@ def _first_crossing(t: np.ndarray, s: np.ndarray, level: float) -> float:
 
 
 def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "treg_and_th17",
-                     solver: CohortSolver | None = None) -> dict[str, dict[str, float]]:
+                     solver: CohortSolver | None = None, smooth: float = SMOOTH) -> dict[str, dict[str, float]]:
     """Smooth expected metrics per arm; ``overrides`` maps a disease ('eae_mog35_55', 'eae_severe',
     'healthy') to the parameter values to use for it."""
     solver = solver or CohortSolver(rtol=1e-6)
@@ -85,13 +89,13 @@ def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "
         lost = 1.0 - obs["myelin_intact"]
         raw = 5.0 * lost ** ov["score_n"] / (ov["score_x50"] ** ov["score_n"] + lost ** ov["score_n"])
         raw_peak = raw.max(axis=1)
-        p_dead = _sigmoid((raw_peak - death) / (SMOOTH / 2))
+        p_dead = _sigmoid((raw_peak - death) / (smooth / 2))
         peak = raw_peak + p_dead * (5.0 - raw_peak)
-        p_sick = _sigmoid((raw_peak - ONSET_SCORE) / SMOOTH)
+        p_sick = _sigmoid((raw_peak - ONSET_SCORE) / smooth)
         onset = np.array([_first_crossing(t, s, ONSET_SCORE) for s in raw])
         onset = np.where(np.isfinite(onset), onset, DURATION_DAYS)
         # mean score curve with death as an absorbing 5 (soft: weight by survival to that point)
-        dead_by_t = _sigmoid((np.maximum.accumulate(raw, axis=1) - death) / (SMOOTH / 2))
+        dead_by_t = _sigmoid((np.maximum.accumulate(raw, axis=1) - death) / (smooth / 2))
         score_t = raw * (1 - dead_by_t) + 5.0 * dead_by_t
         mean_curve = w @ score_t
         i = int(np.argmax(mean_curve))
@@ -217,7 +221,7 @@ def _priors(hypothesis: str) -> dict[tuple[str, str], tuple[float, float, float]
 
 def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", start: dict | None = None,
               verbose: int = 0, n_starts: int = 1, random_state: int = 0,
-              free: tuple[tuple[str, str], ...] | None = None) -> MouseFit:
+              free: tuple[tuple[str, str], ...] | None = None, from_table: bool = False) -> MouseFit:
     """MAP fit of the parameters free under ``hypothesis`` to the mouse targets (expected cohort metrics).
 
     Residuals: the targets' (:func:`_target_residuals`) and the priors' (log-normal around the table's
@@ -225,7 +229,8 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
     priors (or ``start``); further starts are drawn from the priors (seeded by ``random_state``); the best
     is returned, with every start's cost in ``starts_``.  Uncertainty: Laplace (Jacobian with prior rows).
     ``free`` fits only those parameters, the others held at the table's values (a reduced run: at the
-    table's optimum it must land where the full fit did).
+    table's optimum it must land where the full fit did).  ``from_table`` adds one more start at the
+    table's current values (the previously published fit), after the others.
     """
     from scipy.optimize import least_squares
 
@@ -242,12 +247,13 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
     names = list(targets_by_id("mouse_eae"))
     cache: dict[bytes, np.ndarray] = {}
 
-    def residuals(theta: np.ndarray) -> np.ndarray:
-        key = theta.tobytes()
+    def residuals(theta: np.ndarray, smooth: float = SMOOTH) -> np.ndarray:
+        key = theta.tobytes() + str(smooth).encode()
         if key not in cache:
             vals = {**held, **dict(zip(params, np.exp(theta)))}
             try:
-                r = _target_residuals(expected_metrics(overrides_from(vals, hypothesis), hypothesis))
+                ex = expected_metrics(overrides_from(vals, hypothesis), hypothesis, smooth=smooth)
+                r = _target_residuals(ex)
                 tr = np.array([r[n] for n in names])
             except (RuntimeError, ValueError):
                 tr = np.full(len(names), 10.0)
@@ -256,14 +262,20 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
 
     rng = np.random.default_rng(random_state)
     best, starts = None, []
-    for k in range(n_starts):
-        if k == 0:
-            x0 = prior if start is None else np.log([start[p] for p in params])
+    table = _table_values(hypothesis)
+    for k in range(n_starts + int(from_table)):
+        if k == n_starts:
+            x0, kind = np.log([table[p] for p in params]), "table"
+        elif k == 0:
+            x0, kind = (prior, "prior") if start is None else (np.log([start[p] for p in params]), "given")
         else:
-            x0 = rng.normal(prior, sd)
+            x0, kind = rng.normal(prior, sd), "prior draw"
         x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
+        for width in CONTINUATION if free is None and kind != "table" else ():
+            x0 = least_squares(residuals, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=max_nfev // 2,
+                               verbose=verbose, kwargs={"smooth": width}).x
         res = least_squares(residuals, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=max_nfev, verbose=verbose)
-        starts.append({"start": k, "cost": float(res.cost),
+        starts.append({"start": k, "from": kind, "cost": float(res.cost),
                        "values": {f"{n}|{sc}": float(v) for (n, sc), v in zip(params, np.exp(res.x))}})
         if best is None or res.cost < best.cost:
             best = res
