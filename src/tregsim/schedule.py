@@ -110,7 +110,9 @@ def poisson_times(rng: np.random.Generator, rate_per_day: float, t0: float, t1: 
     Drawn as successive exponential gaps until the time passes ``t1``, so the events in (t0, T] are the
     same for every ``t1 >= T`` when ``rng`` is a stream of its own (one per subject and event kind): a
     longer run of the same subject shares the shorter run's history.  Drawn in blocks for speed; the
-    draws past ``t1`` are discarded, which does not change the times before it.
+    draws past ``t1`` are discarded, which does not change the times before it.  The running sum is
+    carried left to right across blocks (t, t + g1, (t + g1) + g2, ...), so the times are bit-identical
+    to drawing one gap at a time, whatever the block size (which depends on ``t1``).
     """
     if rate_per_day <= 0 or t1 <= t0:
         return np.empty(0)
@@ -120,7 +122,7 @@ def poisson_times(rng: np.random.Generator, rate_per_day: float, t0: float, t1: 
     t = t0
     while True:
         gaps = rng.exponential(mean_gap, size=block)
-        cum = t + np.cumsum(gaps)
+        cum = np.cumsum(np.concatenate(([t], gaps)))[1:]  # not t + cumsum(gaps): rounding would differ
         inside = cum[cum <= t1]
         times.append(inside)
         if inside.size < block:

@@ -52,6 +52,26 @@ def test_poisson_times_are_prefix_stable_and_poisson():
     assert 0.9 < counts.var() / counts.mean() < 1.1  # Poisson: variance = mean
 
 
+def _one_gap_at_a_time(rng, rate, t0, t1):
+    """The definition: successive exponential gaps, one draw each, until the time passes t1."""
+    times, t = [], t0
+    while True:
+        t = t + rng.exponential(1.0 / rate)
+        if t > t1:
+            return np.array(times)
+        times.append(t)
+
+
+@pytest.mark.parametrize("seed, rate, t1", [(3, 0.27, 365.0), (4, 0.27, 700.0), (193827, 2.0, 10.0)])
+def test_poisson_times_equal_the_one_gap_at_a_time_definition(seed, rate, t1):
+    # seed 193827 has 46 events in (0, 10] at rate 2: more than one block, so the running sum crosses a block
+    # boundary (t + cumsum(gaps) there would differ from the definition in the last bits)
+    got = poisson_times(np.random.default_rng(seed), rate, 0.0, t1)
+    assert np.array_equal(got, _one_gap_at_a_time(np.random.default_rng(seed), rate, 0.0, t1))
+    longer = poisson_times(np.random.default_rng(seed), rate, 0.0, 20 * t1)  # one block of a different size
+    assert np.array_equal(got, longer[longer <= t1])
+
+
 def test_no_rate_no_events():
     assert poisson_times(np.random.default_rng(0), 0.0, 0.0, 10.0).size == 0
     assert poisson_times(np.random.default_rng(0), 1.0, 5.0, 5.0).size == 0
