@@ -12,12 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
-
 from tregsim.model.codegen import python_pk_rhs
-from tregsim.model.definition import PARAMETER_INDEX, PK_STATES, STATES
-from tregsim.schedule import Schedule, segments
-from tregsim.solve.reference import _ATOL_BY_UNIT, SolveError
+from tregsim.model.definition import PK_STATES, STATES
+from tregsim.schedule import Schedule
+from tregsim.solve.reference import _ATOL_BY_UNIT, integrate_schedule
 
 PK_INDEX: dict[str, int] = {n: i for i, n in enumerate(PK_STATES)}
 _UNIT = {s.name: s.unit for s in STATES}
@@ -50,28 +48,5 @@ class PKSolver:
             t_out: output times (days, sorted, within [0, t_end]).
             seed: reported in a :class:`SolveError`.
         """
-        rhs = python_pk_rhs()
-        atol = self.atol()
-        t_out = np.asarray(t_out, dtype=float)
-        out = np.full((len(t_out), len(PK_STATES)), np.nan)
-        y = np.asarray(y0, dtype=float).copy()
-        p = p.copy()
-        for seg in segments(schedule, t_end, t_out):
-            out[seg.at_t0] = y  # observed just before the event (pre-dose)
-            for b in seg.boluses:
-                if b.state in PK_INDEX:
-                    y[PK_INDEX[b.state]] += b.amount
-            for name, rate in seg.inputs.items():
-                p[PARAMETER_INDEX[name]] = rate
-            if seg.t1 is None:
-                break
-            sol = solve_ivp(rhs, (seg.t0, seg.t1), y, method=self.method, t_eval=seg.t_eval, args=(p,),
-                            rtol=self.rtol, atol=atol)
-            if not sol.success or sol.y.shape[1] != len(seg.t_eval):
-                raise SolveError(seed, seg.t0, sol.message)
-            out[seg.inside] = sol.y.T[: seg.n_inside]
-            y = sol.y[:, -1].copy()
-            if not np.all(np.isfinite(y)):
-                raise SolveError(seed, seg.t1, "non-finite state")
-            np.maximum(y, 0.0, out=y)
-        return out
+        return integrate_schedule(python_pk_rhs(), y0, p, schedule, t_end, t_out, PK_INDEX, self.atol(), self.rtol,
+                                  self.method, seed)

@@ -53,28 +53,46 @@ class ReferenceSolver:
         Raises:
             SolveError: the integrator failed or produced non-finite values.
         """
-        rhs = python_rhs()
-        atol = self.atol()
-        t_out = np.asarray(t_out, dtype=float)
-        out = np.full((len(t_out), len(STATES)), np.nan)
-        y = subject.y0.copy()
-        p = subject.p.copy()
-        for seg in segments(subject.schedule, subject.t_end, t_out):
-            out[seg.at_t0] = y  # observed just before the event (pre-dose)
-            for b in seg.boluses:
-                y[STATE_INDEX[b.state]] += b.amount
-            for name, rate in seg.inputs.items():
-                p[PARAMETER_INDEX[name]] = rate
-            if seg.t1 is None:
-                break
-            sol = solve_ivp(rhs, (seg.t0, seg.t1), y, method=self.method, t_eval=seg.t_eval, args=(p,),
-                            rtol=self.rtol, atol=atol)
-            if not sol.success or sol.y.shape[1] != len(seg.t_eval):
-                raise SolveError(subject.seed, seg.t0, sol.message)
-            out[seg.inside] = sol.y.T[: seg.n_inside]
-            y = sol.y[:, -1].copy()
-            if not np.all(np.isfinite(y)):
-                raise SolveError(subject.seed, seg.t1, "non-finite state")
-            # Clip round-off below zero (amounts and cells are non-negative by construction).
-            np.maximum(y, 0.0, out=y)
-        return out
+        return integrate_schedule(python_rhs(), subject.y0, subject.p, subject.schedule, subject.t_end, t_out,
+                                  STATE_INDEX, self.atol(), self.rtol, self.method, subject.seed)
+
+
+def integrate_schedule(rhs, y0: np.ndarray, p: np.ndarray, schedule, t_end: float, t_out: np.ndarray,
+                       state_index: dict[str, int], atol: np.ndarray, rtol: float, method: str,
+                       seed: tuple[int, int]) -> np.ndarray:
+    """Walk a schedule's segments with scipy ``solve_ivp``: the one loop every scipy-based solver shares.
+
+    Arguments:
+        rhs: ``rhs(t, y, p)`` of the states in ``state_index`` (the whole model or a closed subsystem).
+        y0, p: initial state (in ``state_index`` order) and parameter vector (generated-code order).
+        schedule: boluses and infusions; a bolus into a state outside ``state_index`` is ignored.
+        t_end, t_out: end of the schedule and output times (days).
+        atol, rtol, method: integrator settings.
+        seed: reported in a :class:`SolveError`.
+
+    Returns:
+        The states at ``t_out``, shape (len(t_out), len(y0)); an output at an event time is pre-event.
+    """
+    t_out = np.asarray(t_out, dtype=float)
+    out = np.full((len(t_out), len(y0)), np.nan)
+    y = np.asarray(y0, dtype=float).copy()
+    p = p.copy()
+    for seg in segments(schedule, t_end, t_out):
+        out[seg.at_t0] = y  # observed just before the event (pre-dose)
+        for b in seg.boluses:
+            if b.state in state_index:
+                y[state_index[b.state]] += b.amount
+        for name, rate in seg.inputs.items():
+            p[PARAMETER_INDEX[name]] = rate
+        if seg.t1 is None:
+            break
+        sol = solve_ivp(rhs, (seg.t0, seg.t1), y, method=method, t_eval=seg.t_eval, args=(p,), rtol=rtol, atol=atol)
+        if not sol.success or sol.y.shape[1] != len(seg.t_eval):
+            raise SolveError(seed, seg.t0, sol.message)
+        out[seg.inside] = sol.y.T[: seg.n_inside]
+        y = sol.y[:, -1].copy()
+        if not np.all(np.isfinite(y)):
+            raise SolveError(seed, seg.t1, "non-finite state")
+        # Clip round-off below zero (amounts, cells and concentrations are non-negative by construction).
+        np.maximum(y, 0.0, out=y)
+    return out
