@@ -33,7 +33,7 @@ def test_simulate_writes_contract_files(tmp_path):
     assert r.returncode == 0, r.stderr
     for name in ("timecourse.csv", "subjects.parquet", "summary.json", "report.html"):
         assert (tmp_path / "o" / name).is_file()
-    s = json.loads((tmp_path / "o" / "summary.json").read_text())
+    s = json.loads((tmp_path / "o" / "summary.json").read_text(encoding="utf-8"))
     assert s["seed"] == 3 and "peak_score_mean" in s["metrics"]
 
 
@@ -94,3 +94,26 @@ def test_calibrate_rejects_unknown_fit_and_missing_targets(tmp_path):
 def test_reproduce_rejects_unknown_study(tmp_path):
     r = _run("reproduce", "nobody2099", "--out", tmp_path / "o")
     assert r.returncode == 2 and "bilbao2014" in r.stderr
+
+
+def test_export_sbml_writes_a_file_libsbml_reads_and_never_overwrites(tmp_path):
+    import libsbml
+
+    target = tmp_path / "model.xml"
+    r = _run("export", "sbml", target, "--protocol", "bilbao2014-eae-igf1", "--seed", 2)
+    assert r.returncode == 0, r.stderr
+    doc = libsbml.readSBMLFromFile(str(target))
+    assert doc.getNumErrors(libsbml.LIBSBML_SEV_ERROR) == 0 and doc.getModel().getNumEvents() >= 2
+    again = _run("export", "sbml", target)
+    assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    bad = _run("export", "sbml", tmp_path / "x.xml", "--protocol", "bilbao2014-eae-igf1", "--subject", 99)
+    assert bad.returncode == 2 and "--subject" in bad.stderr and "0-19" in bad.stderr
+    human = _run("export", "sbml", tmp_path / "h.xml", "--species", "human")
+    assert human.returncode == 0 and libsbml.readSBMLFromFile(str(tmp_path / "h.xml")).getModel().getSpecies("gd")
+
+
+def test_export_omex_writes_the_archive(tmp_path):
+    r = _run("export", "omex", tmp_path / "arch")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "arch" / "bilbao2014.omex").is_file()
+    assert _run("export", "omex", tmp_path / "arch").returncode == 2

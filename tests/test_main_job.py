@@ -9,13 +9,13 @@ from tregsim.main_job import run_main_job
 
 def test_quick_main_job_writes_every_part(tmp_path):
     summary = run_main_job(tmp_path, quick=True)
-    s = json.loads((tmp_path / "summary.json").read_text())
+    s = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert s["bilbao2014"]["default_hypothesis"] == "treg_and_th17"
     assert {"rows", "matching_bid_mg_kg", "mouse_protective_free_cavg_ng_ml"} <= set(s["dose_translation"])
     assert "annualized_relapse_rate" in s["rrms"]["metrics"]
     for part in ("bilbao2014/summary.json", "bilbao2014/report.html", "rrms-igf1-sc/timecourse.csv"):
         assert (tmp_path / part).is_file()
-    html = (tmp_path / "report.html").read_text()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") >= 5
     from tests.calibration.test_human_pk import KNOWN_MISSES
 

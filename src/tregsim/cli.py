@@ -236,6 +236,70 @@ def run(
         con.print(f"report: {folder / 'report.html'}", highlight=False)
 
 
+export_app = typer.Typer(no_args_is_help=True, help="Write the model for other tools: SBML, a COMBINE archive (SED-ML).")
+app.add_typer(export_app, name="export")
+
+
+def _new_file(path: Path, overwrite: bool) -> Path:
+    """A file to write: never silently overwrites, never into a missing folder."""
+    if path.exists() and path.is_dir():
+        raise InputError(f"FILE: value '{path}' is a folder; give a file name such as model.xml")
+    if path.exists() and not overwrite:
+        raise InputError(f"FILE: value '{path}' already exists; give a new file name or pass --overwrite")
+    if not path.parent.exists():
+        raise InputError(f"FILE: value '{path}': folder '{path.parent}' does not exist")
+    return path
+
+
+@export_app.command("sbml")
+def export_sbml(
+    file: Annotated[Path, typer.Argument(help="the SBML file to write (e.g. model.xml)")],
+    protocol: Annotated[Optional[str], typer.Option("--protocol", help="a protocol YAML file or built-in name: its "
+                        "doses, infusions, knockouts and that seed's immune triggers become SBML events")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the random draws (default: the "
+                    "protocol's, else 0), as in `tregsim simulate`")] = None,
+    subject: Annotated[int, typer.Option("--subject", min=0, help="which animal or patient of the protocol (0-based)")] = 0,
+    species: Annotated[str, typer.Option("--species", help="without --protocol: mouse (EAE, 60 days) or human "
+                       "(RRMS, 365 days), no doses")] = "mouse",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace FILE if it exists")] = False,
+) -> None:
+    """SBML Level 3 Version 2 of one subject, generated from the model definition (libRoadRunner, COPASI, AMICI)."""
+    from tregsim.exchange.sbml import consistency, sbml_document, write_sbml
+
+    with _errors():
+        if species not in ("mouse", "human"):
+            raise InputError(f"--species: value '{species}' is not allowed; allowed: mouse, human")
+        proto = load_protocol(protocol) if protocol is not None else None
+        if proto is not None and subject >= proto.n_subjects:
+            raise InputError(f"--subject: value {subject} is not allowed; the protocol has {proto.n_subjects} "
+                             f"subject(s): 0-{proto.n_subjects - 1}")
+        path = _new_file(file, overwrite)
+        report = consistency(sbml_document(proto, seed, subject, species))
+        if report.errors:
+            raise RuntimeError("the exported SBML fails libSBML's consistency check: " + "; ".join(report.errors[:3]))
+        write_sbml(path, proto, seed, subject, species)
+        Console().print(f"wrote {path} (libSBML consistency: 0 errors, {len(report.warnings)} warnings)", highlight=False)
+
+
+@export_app.command("omex")
+def export_omex(
+    out: Annotated[Path, typer.Argument(help="folder for bilbao2014.omex")],
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the two animals (default: the "
+                    "protocols' own, 1)")] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing bilbao2014.omex")] = False,
+) -> None:
+    """A COMBINE archive (SBML + SED-ML) of the seed study: vehicle vs IGF-1 EAE, one animal each."""
+    from tregsim.exchange.omex import write_omex
+
+    with _errors():
+        if out.exists() and not out.is_dir():
+            raise InputError(f"DIR: value '{out}' is a file; give a folder")
+        if (out / "bilbao2014.omex").exists() and not overwrite:
+            raise InputError(f"DIR: value '{out}' already holds bilbao2014.omex; give a new folder or pass --overwrite")
+        path = write_omex(out, seed)
+        Console().print(f"wrote {path}", highlight=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

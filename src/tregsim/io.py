@@ -36,4 +36,4 @@ def atomic_write(path: Path, writer: Callable[[str], None]) -> Path:
 
 
 def write_json(path: Path, data: Any) -> Path:
-    return atomic_write(path, lambda f: Path(f).write_text(json.dumps(jsonable(data), indent=2, allow_nan=False)))
+    return atomic_write(path, lambda f: Path(f).write_text(json.dumps(jsonable(data), indent=2, allow_nan=False), encoding="utf-8"))

@@ -78,7 +78,7 @@ class SimulationResult:
         atomic_write(out / "timecourse.csv", lambda f: self.timecourse.to_csv(f, index=False, float_format="%.10g"))
         atomic_write(out / "subjects.parquet", lambda f: self.to_dataframe().to_parquet(f, index=False))
         write_json(out / "summary.json", self.summary())
-        atomic_write(out / "protocol.yaml", lambda f: Path(f).write_text(to_yaml(self.protocol)))
+        atomic_write(out / "protocol.yaml", lambda f: Path(f).write_text(to_yaml(self.protocol), encoding="utf-8"))
         return out
 
     def plot(self, observables: list[str] | None = None):

@@ -33,7 +33,7 @@ def test_other_hypothesis_gets_hypothesis_scoped_rows(tmp_path):
     base = {(r.name, r.scope): r for r in load_table("mouse")}
     assert rows[("aR", "base")] == base[("aR", "base")]  # the default hypothesis' row is untouched
     path = write_table(new, tmp_path / "t.csv")
-    text = path.read_text()
+    text = path.read_text(encoding="utf-8")
     assert "hypothesis:treg_only+disease:eae_severe" in text and text.count("\n") == len(new) + 1
 
 

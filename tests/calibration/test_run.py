@@ -22,7 +22,7 @@ def test_reduced_calibrate_reproduces_the_shipped_human_and_mouse_pk(tmp_path):
     out = tmp_path / "c"
     res = CliRunner().invoke(app, ["calibrate", "--only", "human_pk", "--starts", "1", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    summary = json.loads((out / "summary.json").read_text())
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     fit = summary["fits"]["human_pk"]
     assert (out / "report.html").is_file() and fit["targets"]
     new = _rows(out / "parameters_human.csv")

@@ -21,7 +21,7 @@ def result():
 
 def test_summary_follows_the_contract(result, tmp_path):
     result.write(tmp_path)
-    s = json.loads((tmp_path / "summary.json").read_text())
+    s = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert set(REQUIRED) <= set(s["experiments"])
     for eid in REQUIRED[2:]:
         for k in ("incidence", "onset_day_mean", "peak_score_mean", "peak_day", "survival", "treg_cns_max"):
@@ -29,7 +29,7 @@ def test_summary_follows_the_contract(result, tmp_path):
     assert {t["id"] for t in s["targets"]} >= {"eae_incidence", "lovett_timing", "ditoro_pan_t_ko"}
     for t in s["targets"]:
         assert set(t) >= {"id", "simulated", "low", "high", "pass"}
-    html = (tmp_path / "report.html").read_text()
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") >= 5 and "https://" not in html
 
 

@@ -27,7 +27,7 @@ def _report(tmp_path: Path, n: int) -> Path:
 
 
 def test_report_is_self_contained(tmp_path):
-    html = _report(tmp_path, 2).read_text()
+    html = _report(tmp_path, 2).read_text(encoding="utf-8")
     assert "http://" not in html and "https://" not in html
     assert html.count("data:image/png;base64,") == 2
 

@@ -34,6 +34,14 @@ def rhs_source(name: str = "rhs") -> str:
     return "\n".join(lines) + "\n"
 
 
+def inplace_rhs_source(name: str = "rhs_inplace") -> str:
+    """Python source of ``name(y, p, out)`` writing d(state)/dt into ``out`` (for compiled back ends)."""
+    lines = [f"def {name}(y, p, out):"]
+    lines += _header("y", "p")
+    lines += [f"    out[{i}] = {s.rate}" for i, s in enumerate(STATES)]
+    return "\n".join(lines) + "\n"
+
+
 def batch_rhs_source(name: str = "batch_rhs") -> str:
     """Python source of ``batch_rhs(t, y, p) -> dydt`` for a cohort.
 
@@ -94,8 +102,28 @@ def assignments_source(name: str = "assignments") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _piecewise(value, condition, otherwise):
+    """SBML ``piecewise(value, condition, otherwise)`` on floats or arrays."""
+    return np.where(condition, value, otherwise)
+
+
+#: The functions of the expression language, for numpy (SBML's names: pow, piecewise, gt, lt, geq).
+FUNCTIONS: dict = {"np": np, "pow": np.power, "piecewise": _piecewise, "gt": np.greater, "lt": np.less,
+                   "geq": np.greater_equal}
+
+
+@lru_cache(maxsize=None)
+def _compiled_expression(expr: str):
+    return compile(expr, "<tregsim expression>", "eval")
+
+
+def evaluate(expr: str, names: dict) -> np.ndarray:
+    """Value of one expression of the model definition, with ``names`` (floats or arrays) bound."""
+    return eval(_compiled_expression(expr), dict(FUNCTIONS), names)  # noqa: S307 - our own definition's text
+
+
 def _compile(source: str, name: str) -> Callable:
-    namespace: dict = {"np": np, "pow": np.power}
+    namespace: dict = dict(FUNCTIONS)
     exec(compile(source, f"<tregsim generated {name}>", "exec"), namespace)  # noqa: S102 - our own source
     return namespace[name]
 

@@ -4,8 +4,9 @@ Every back end (the scipy reference solver, later the batched engines) and every
 exporter (SBML, PEtab) is generated from the tables in this module, so they
 cannot drift apart.  Expressions are written in a small infix language that is
 valid both as Python and as an SBML Level 3 formula: ``+ - * /``, parentheses
-and ``pow(a, b)``.  Nothing else (no comparisons, no ``max``) so the same text
-can be compiled for numpy, numba and libsbml.
+and ``pow(a, b)``; observables may also use ``piecewise(a, cond, b)`` with ``gt``, ``lt`` and ``geq``
+(SBML's own names, defined for numpy in :mod:`tregsim.model.codegen`).  Nothing else (no ``max``, no
+operators such as ``>``) so the same text can be compiled for numpy, numba and libsbml.
 
 Model units: time in **days**; cells in **cells**; IGF-1 amounts in **ug/kg**
 body weight; volumes in **L/kg**; concentrations in **ng/mL** (= ug/L);
@@ -178,6 +179,69 @@ STATES: tuple[State, ...] = (
           "expected number of gadolinium-enhancing lesions"),
 )
 
+@dataclass(frozen=True)
+class Observable:
+    """One observable of the public contract, as an expression of states, assignments and parameters.
+
+    Attributes:
+        name: the contract's name (column of timecourse.csv; SBML id of its assignment rule).
+        expr: its value (same language as the rates; may also use ``piecewise(a, cond, b)``, ``gt``, ``lt``,
+            ``geq``, the readout parameters of the tables and the two trajectory quantities of
+            :data:`TRAJECTORY_QUANTITIES`).
+        unit: unit of the value.
+        description: what it is.
+        species: the species that report it.
+    """
+
+    name: str
+    expr: str
+    unit: str
+    description: str
+    species: tuple[str, ...] = ("mouse", "human")
+
+
+#: Quantities an observable may read that depend on the trajectory, not the current state alone.  Each
+#: is one number per subject; the solvers compute it from the trajectory and an SBML export realises it
+#: with an initial assignment or an event (see :mod:`tregsim.exchange.sbml`).
+TRAJECTORY_QUANTITIES: tuple[tuple[str, str, str], ...] = (
+    ("treg_periphery_day0", "cells", "treg_periphery at day 0 (the subject's own reference)"),
+    ("dead", "1", "mouse: 1 from the first time score_raw reaches death_score (moribund: humane end point), "
+                  "else 0; absorbing"),
+)
+
+#: Observables, in the order they are computed (later ones may read earlier ones).
+OBSERVABLES: tuple[Observable, ...] = (
+    Observable("teff_periphery", "teff_periphery", "cells", "activated autoreactive Teff in lymphoid organs and blood"),
+    Observable("treg_periphery", "treg_periphery", "cells", "activated autoreactive Treg in lymphoid organs and blood"),
+    Observable("teff_cns", "teff_cns", "cells", "activated autoreactive Teff in the CNS"),
+    Observable("treg_cns", "treg_cns", "cells", "activated autoreactive Treg in the CNS"),
+    Observable("treg_blood_fold", "treg_periphery / treg_periphery_day0", "1",
+               "blood Treg relative to the subject's day 0"),
+    Observable("igf1_total_ng_ml", "c_free + c_bound", "ng/mL", "plasma IGF-1, total"),
+    Observable("igf1_free_ng_ml", "c_free", "ng/mL", "plasma IGF-1, free"),
+    Observable("myelin_intact", "piecewise(0, lt(intact, 0), piecewise(1, gt(intact, 1), intact))", "1",
+               "fraction of myelin intact (clipped to 0-1)"),
+    Observable("score_raw",
+               "5 * pow(1 - myelin_intact, score_n) / (pow(score_x50, score_n) + pow(1 - myelin_intact, score_n))",
+               "score", "mouse EAE score from lost spinal-cord myelin before the death rule (Hill)", ("mouse",)),
+    Observable("clinical_score", "piecewise(5, gt(dead, 0.5), score_raw)", "score",
+               "mouse EAE score 0-5 (5 = dead)", ("mouse",)),
+    Observable("alive", "1 - dead", "1", "mouse survival indicator", ("mouse",)),
+    Observable("edss", "10 * pow(1 - myelin_intact, edss_n) / (pow(edss_y50, edss_n) + pow(1 - myelin_intact, edss_n))",
+               "score", "expanded disability status scale 0-10", ("human",)),
+    Observable("gd_lesions", "gd", "lesions", "expected gadolinium-enhancing lesion count", ("human",)),
+    Observable("relapse", "piecewise(1, gt(demyelinated, relapse_threshold), 0)", "1",
+               "1 while a relapse is under way (reversible demyelination above relapse_threshold)", ("human",)),
+    Observable("glucose_mmol_l", "glucose", "mmol/L", "blood glucose"),
+)
+
+#: Observables that are internal steps, not columns of the contract.
+INTERNAL_OBSERVABLES: tuple[str, ...] = ("score_raw",)
+
+#: Readout parameters (in the tables, not in the rates) that observables read.
+READOUT_PARAMETERS: tuple[str, ...] = ("score_x50", "score_n", "death_score", "edss_y50", "edss_n",
+                                       "relapse_threshold")
+
 STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
 STATE_INDEX: dict[str, int] = {n: i for i, n in enumerate(STATE_NAMES)}
 INPUT_NAMES: tuple[str, ...] = tuple(n for n, _, _ in INPUTS)
@@ -236,4 +300,8 @@ def equations_markdown() -> str:
     out += [f"| `{a.name}` | `{a.expr}` | {a.unit} | {a.description} |" for a in ASSIGNMENTS]
     out += ["", "## Rates", "", "| state | d/dt | unit | meaning |", "|---|---|---|---|"]
     out += [f"| `{s.name}` | `{s.rate}` | {s.unit} | {s.description} |" for s in STATES]
+    out += ["", "## Trajectory quantities", ""] + [f"- `{n}` ({u}): {d}" for n, u, d in TRAJECTORY_QUANTITIES]
+    out += ["", "## Observables (in order)", "", "| name | expression | unit | species | meaning |",
+            "|---|---|---|---|---|"]
+    out += [f"| `{o.name}` | `{o.expr}` | {o.unit} | {', '.join(o.species)} | {o.description} |" for o in OBSERVABLES]
     return "\n".join(out) + "\n"

@@ -20,28 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from tregsim.model.codegen import python_assignments
-from tregsim.model.definition import STATE_INDEX
+from tregsim.model.codegen import evaluate, identifiers, python_assignments
+from tregsim.model.definition import INTERNAL_OBSERVABLES, OBSERVABLES as _DEFINED, STATE_INDEX
 
-#: name -> (unit, description); the contract's observables.
-OBSERVABLES: dict[str, tuple[str, str]] = {
-    "teff_periphery": ("cells", "activated autoreactive Teff in lymphoid organs and blood"),
-    "treg_periphery": ("cells", "activated autoreactive Treg in lymphoid organs and blood"),
-    "teff_cns": ("cells", "activated autoreactive Teff in the CNS"),
-    "treg_cns": ("cells", "activated autoreactive Treg in the CNS"),
-    "treg_blood_fold": ("1", "blood Treg relative to the subject's day 0"),
-    "igf1_total_ng_ml": ("ng/mL", "plasma IGF-1, total"),
-    "igf1_free_ng_ml": ("ng/mL", "plasma IGF-1, free"),
-    "myelin_intact": ("1", "fraction of myelin intact"),
-    "clinical_score": ("score", "mouse EAE score 0-5 (5 = dead)"),
-    "alive": ("1", "mouse survival indicator"),
-    "edss": ("score", "expanded disability status scale 0-10"),
-    "gd_lesions": ("lesions", "expected gadolinium-enhancing lesion count"),
-    "relapse": ("1", "1 while a relapse is under way"),
-    "glucose_mmol_l": ("mmol/L", "blood glucose"),
-}
-MOUSE_ONLY = ("clinical_score", "alive")
-HUMAN_ONLY = ("edss", "gd_lesions", "relapse")
+#: name -> (unit, description); the contract's observables (from the model definition).
+OBSERVABLES: dict[str, tuple[str, str]] = {o.name: (o.unit, o.description) for o in _DEFINED
+                                           if o.name not in INTERNAL_OBSERVABLES}
+MOUSE_ONLY = tuple(o.name for o in _DEFINED if o.species == ("mouse",) and o.name not in INTERNAL_OBSERVABLES)
+HUMAN_ONLY = tuple(o.name for o in _DEFINED if o.species == ("human",) and o.name not in INTERNAL_OBSERVABLES)
 
 
 def observable_names(species: str) -> list[str]:
@@ -49,33 +35,34 @@ def observable_names(species: str) -> list[str]:
     return [n for n in OBSERVABLES if n not in drop]
 
 
-def hill(x: np.ndarray, x50: float, n: float) -> np.ndarray:
-    x = np.clip(x, 0.0, None)
-    return x**n / (x50**n + x**n)
+def _trajectory_quantity(name: str, names: dict) -> np.ndarray | float:
+    """The definition's TRAJECTORY_QUANTITIES from a subject's trajectory (first row: day 0)."""
+    if name == "treg_periphery_day0":
+        first = float(names["treg_periphery"][0])
+        return first if first > 0 else np.nan
+    if name == "dead":  # absorbing: dead from the first output time the raw score reaches death_score
+        return np.maximum.accumulate(names["score_raw"] >= names["death_score"]).astype(float)
+    raise KeyError(name)
 
 
 def compute(species: str, y: np.ndarray, p: np.ndarray, values: dict[str, float]) -> dict[str, np.ndarray]:
-    """Observables of one subject; ``y`` has shape (n_times, n_states)."""
-    a = python_assignments()(y.T, p)
-    s = {name: y[:, i] for name, i in STATE_INDEX.items()}
-    intact = np.clip(a["intact"], 0.0, 1.0)
-    out: dict[str, np.ndarray] = {
-        "teff_periphery": s["teff_periphery"], "treg_periphery": s["treg_periphery"],
-        "teff_cns": s["teff_cns"], "treg_cns": s["treg_cns"],
-        "treg_blood_fold": s["treg_periphery"] / s["treg_periphery"][0] if s["treg_periphery"][0] > 0
-        else np.full(len(y), np.nan),
-        "igf1_total_ng_ml": a["c_free"] + a["c_bound"], "igf1_free_ng_ml": a["c_free"],
-        "myelin_intact": intact,
-        "glucose_mmol_l": s["glucose"],
-    }
-    lost = 1.0 - intact
-    if species == "mouse":
-        score = 5.0 * hill(lost, values["score_x50"], values["score_n"])
-        dead = np.maximum.accumulate(score >= values["death_score"])
-        out["clinical_score"] = np.where(dead, 5.0, score)
-        out["alive"] = (~dead).astype(float)
-    else:
-        out["edss"] = 10.0 * hill(lost, values["edss_y50"], values["edss_n"])
-        out["gd_lesions"] = s["gd"]
-        out["relapse"] = (s["demyelinated"] > values["relapse_threshold"]).astype(float)
+    """Observables of one subject; ``y`` has shape (n_times, n_states).
+
+    Every observable is its expression in :data:`tregsim.model.definition.OBSERVABLES`, evaluated on the
+    trajectory; ``values`` supplies the readout parameters.
+    """
+    names: dict = dict(values)
+    names.update({name: y[:, i] for name, i in STATE_INDEX.items()})
+    names.update(python_assignments()(y.T, p))
+    out: dict[str, np.ndarray] = {}
+    for obs in _DEFINED:
+        if species not in obs.species:
+            continue
+        for ident in identifiers(obs.expr):
+            if ident not in names and ident in ("treg_periphery_day0", "dead"):
+                names[ident] = _trajectory_quantity(ident, names)
+        value = np.broadcast_to(np.asarray(evaluate(obs.expr, names), dtype=float), (len(y),)).copy()
+        names[obs.name] = value
+        if obs.name not in INTERNAL_OBSERVABLES:
+            out[obs.name] = value
     return out

@@ -116,16 +116,21 @@ def scopes(species: str) -> set[str]:
     return {r.scope for r in load_table(species)}
 
 
-def resolve(species: str, disease: str | None = None, hypothesis: str | None = None) -> dict[str, float]:
-    """Kinetic parameter values for a species, disease and hypothesis (model units)."""
+def resolve_rows(species: str, disease: str | None = None, hypothesis: str | None = None) -> dict[str, ParameterRow]:
+    """The table row that sets each parameter for a species, disease and hypothesis (the last scope wins)."""
     rows = load_table(species)
-    values: dict[str, float] = {}
+    chosen: dict[str, ParameterRow] = {}
     for scope in ("base", f"disease:{disease}", f"hypothesis:{hypothesis}",
                   f"hypothesis:{hypothesis}+disease:{disease}"):
         for r in rows:
             if r.scope == scope:
-                values[r.name] = r.value
-    return values
+                chosen[r.name] = r
+    return chosen
+
+
+def resolve(species: str, disease: str | None = None, hypothesis: str | None = None) -> dict[str, float]:
+    """Kinetic parameter values for a species, disease and hypothesis (model units)."""
+    return {name: r.value for name, r in resolve_rows(species, disease, hypothesis).items()}
 
 
 def parameter_vector(values: dict[str, float], inputs: dict[str, float] | None = None,

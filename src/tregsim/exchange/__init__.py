@@ -1,0 +1,1 @@
+"""Exchange formats: the one model definition written out for other tools (SBML, SED-ML, COMBINE)."""
