@@ -38,6 +38,8 @@ check-report: $(STAMP)
 # Benchmarks (ratios against peers in the same run).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/reproduce_bilbao2014.py
+	$(BIN)/tregsim bench --json > benchmarks/engine-latest.json
+	cat benchmarks/engine-latest.json
 
 # The one recorded command behind the shipped parameter tables: every fit from its documented priors,
 # then the tables it writes become the package's (and the docs are regenerated from them).

@@ -236,6 +236,43 @@ def run(
         con.print(f"report: {folder / 'report.html'}", highlight=False)
 
 
+@app.command()
+def bench(
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object (INTERFACE keys) instead of a table")] = False,
+    patients: Annotated[int, typer.Option("--patients", min=1, max=100000, help="virtual RRMS patients per case")] = 32,
+    years: Annotated[float, typer.Option("--years", min=0.1, max=10, help="years simulated per patient")] = 2.0,
+    scipy_patients: Annotated[int, typer.Option("--scipy-patients", min=1, help="patients through the slow scipy "
+                              "loop (its throughput is measured on these)")] = 2,
+    reference_patients: Annotated[int, typer.Option("--reference-patients", min=1, help="patients checked against "
+                                  "a tight-tolerance reference (max_rel_error)")] = 2,
+) -> None:
+    """Engine vs libRoadRunner vs the scipy loop on the same RRMS patients, untreated and on IGF-1 SC q12h."""
+    import json
+
+    from tregsim.bench import run_bench
+
+    with _errors():
+        if scipy_patients > patients or reference_patients > patients:
+            raise InputError(f"--scipy-patients/--reference-patients: values {scipy_patients}/{reference_patients} "
+                             f"are not allowed; at most --patients ({patients})")
+        say = (lambda msg: err.print(f"[dim]{msg}[/dim]")) if sys.stderr.isatty() else None
+        result = run_bench(patients, years, scipy_patients, reference_patients, progress=say)
+        if as_json:
+            from tregsim.io import jsonable
+
+            typer.echo(json.dumps(jsonable(result), indent=2))
+            return
+        con = Console()
+        for case, r in result["cases"].items():
+            con.print(f"{case}: {r['patients']} patients x {r['days']:g} days", highlight=False)
+            rows = [("tregsim engine", r["tregsim"])] + [(k, v) for k, v in r["peers"].items()]
+            for name, v in rows:
+                con.print(f"  {name:15s} {v['patient_years_per_s']:10.3g} patient-years/s   max_rel_error "
+                          f"{v['max_rel_error']:.1e}", highlight=False)
+            con.print(f"  ratio vs libRoadRunner {r['ratio_vs_libroadrunner']:.3g}, vs scipy {r['ratio_vs_scipy']:.3g}",
+                      highlight=False)
+
+
 export_app = typer.Typer(no_args_is_help=True, help="Write the model for other tools: SBML, a COMBINE archive (SED-ML).")
 app.add_typer(export_app, name="export")
 

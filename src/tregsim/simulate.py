@@ -17,6 +17,7 @@ from tregsim.io import atomic_write, write_json
 from tregsim.model.observables import OBSERVABLES, compute, observable_names
 from tregsim.model.subject import build_subject
 from tregsim.protocol import SimulationProtocol, load_protocol, to_yaml
+from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.solve.reference import ReferenceSolver, SolveError
 
 
@@ -117,8 +118,32 @@ def _last_dose_day(protocol: SimulationProtocol) -> float:
     return max(ends) if ends else protocol.duration_days
 
 
+#: subjects built and solved together (the engine runs a chunk's subjects in parallel)
+CHUNK = 64
+
+
+def _solve_chunk(solver, subjects: list, t: np.ndarray):
+    """(subject, states or None, error message or None) per subject, whichever solver is used."""
+    if hasattr(solver, "solve_many"):
+        from tregsim.engine.rodas import STATUS_TEXT
+
+        out, status, stats = solver.solve_many(subjects, t)
+        for k, sub in enumerate(subjects):
+            if status[k] == 0:
+                yield sub, out[k], None
+            else:
+                yield sub, None, (f"subject seed {sub.seed}: integration failed at day {stats[k, 2]:.4g}: "
+                                  f"{STATUS_TEXT[int(status[k])]}")
+        return
+    for sub in subjects:
+        try:
+            yield sub, solver.solve(sub, t), None
+        except SolveError as err:
+            yield sub, None, str(err)
+
+
 def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
-             solver: ReferenceSolver | None = None, progress: Callable[[int], None] | None = None
+             solver: EnsembleSolver | ReferenceSolver | None = None, progress: Callable[[int], None] | None = None
              ) -> SimulationResult:
     """Simulate every subject of ``protocol``.
 
@@ -126,8 +151,10 @@ def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
         protocol: a validated protocol, a YAML file path or a built-in protocol name.
         seed: seed of the subjects' random draws (immunisation, immune triggers); default:
             the protocol's ``seed``, else 0.
-        solver: the integrator (default: :class:`ReferenceSolver`, scipy LSODA, rtol 1e-8).
-        progress: called with 1 after each subject (for progress bars).
+        solver: the integrator (default: the ensemble engine,
+            :class:`~tregsim.engine.ensemble.EnsembleSolver`; :class:`ReferenceSolver`, scipy LSODA, is the
+            reference).
+        progress: called with the number of subjects done after each chunk (for progress bars).
 
     Returns:
         A :class:`SimulationResult`.
@@ -138,7 +165,7 @@ def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
     if not isinstance(protocol, SimulationProtocol):
         protocol = load_protocol(protocol)
     seed = int(seed if seed is not None else (protocol.seed if protocol.seed is not None else 0))
-    solver = solver or ReferenceSolver()
+    solver = solver or EnsembleSolver()
     grid = output_grid(protocol)
     fine = _metric_grid(protocol, grid)
     on_grid = np.isin(fine, grid)
@@ -146,17 +173,16 @@ def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
     per_subject: list[dict[str, np.ndarray]] = []
     kept: list[int] = []
     failures: list[SubjectFailure] = []
-    for i in range(protocol.n_subjects):
-        subject = build_subject(protocol, i, seed)
-        try:
-            y = solver.solve(subject, fine)
-        except SolveError as err:
-            failures.append(SubjectFailure(i, subject.seed, str(err)))
-        else:
-            per_subject.append(compute(protocol.species, y, subject.p, subject.values))
-            kept.append(i)
+    for start in range(0, protocol.n_subjects, CHUNK):
+        chunk = [build_subject(protocol, i, seed) for i in range(start, min(start + CHUNK, protocol.n_subjects))]
+        for subject, y, error in _solve_chunk(solver, chunk, fine):
+            if error is not None:
+                failures.append(SubjectFailure(subject.index, subject.seed, error))
+            else:
+                per_subject.append(compute(protocol.species, y, subject.p, subject.values))
+                kept.append(subject.index)
         if progress is not None:
-            progress(1)
+            progress(len(chunk))
     if not per_subject:
         raise SolveError((seed, -1), 0.0, "every subject failed: " + "; ".join(f.message for f in failures))
     stacked = {n: np.stack([o[n] for o in per_subject]) for n in names}

@@ -27,6 +27,7 @@ from tregsim.experiments.bilbao2014 import (
 )
 from tregsim.model.parameters import load_table
 from tregsim.model.subject import build_subject
+from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.solve.batch import CohortSolver
 from tregsim.targets import targets_by_id
 
@@ -71,10 +72,11 @@ def _first_crossing(t: np.ndarray, s: np.ndarray, level: float) -> float:
 
 
 def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "treg_and_th17",
-                     solver: CohortSolver | None = None, smooth: float = SMOOTH) -> dict[str, dict[str, float]]:
+                     solver: CohortSolver | EnsembleSolver | None = None, smooth: float = SMOOTH
+                     ) -> dict[str, dict[str, float]]:
     """Smooth expected metrics per arm; ``overrides`` maps a disease ('eae_mog35_55', 'eae_severe',
     'healthy') to the parameter values to use for it."""
-    solver = solver or CohortSolver(rtol=1e-6)
+    solver = solver or EnsembleSolver()
     t = np.arange(0.0, DURATION_DAYS + 1e-9, FIT_STEP_DAYS)
     out: dict[str, dict[str, float]] = {}
     for arm in ARMS:

@@ -187,7 +187,13 @@ def sbml_document(protocol: SimulationProtocol | None = None, seed: int | None =
     if protocol is None:
         protocol = default_protocol(species)
     seed = int(seed if seed is not None else (protocol.seed if protocol.seed is not None else 0))
-    sub = build_subject(protocol, subject, seed)
+    return subject_document(build_subject(protocol, subject, seed), protocol, when)
+
+
+def subject_document(sub: Subject, protocol: SimulationProtocol, when: _dt.datetime | None = None
+                     ) -> libsbml.SBMLDocument:
+    """The SBML document of an already built subject of ``protocol`` (its values, day-0 state, schedule)."""
+    subject, seed = sub.index, sub.seed[0]
     rows = resolve_rows(protocol.species, protocol.disease, protocol.hypothesis)
     sp = protocol.species
 

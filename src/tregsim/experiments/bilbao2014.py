@@ -33,6 +33,7 @@ from tregsim.model.observables import compute
 from tregsim.model.parameters import resolve
 from tregsim.model.subject import Subject, build_subject
 from tregsim.protocol import HYPOTHESES, SimulationProtocol, parse_protocol
+from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.solve.batch import CohortSolver
 from tregsim.targets import Target, targets_by_id
 
@@ -121,15 +122,16 @@ def cohort_metrics(t: np.ndarray, obs: dict[str, np.ndarray]) -> dict[str, Any]:
     return m
 
 
-def run_subjects(subjects: list[Subject], t: np.ndarray, solver: CohortSolver | None = None) -> dict[str, np.ndarray]:
-    """Solve a cohort sharing one schedule and return observables (animals, times)."""
-    y = (solver or CohortSolver()).solve(subjects, t)
+def run_subjects(subjects: list[Subject], t: np.ndarray, solver: CohortSolver | EnsembleSolver | None = None
+                 ) -> dict[str, np.ndarray]:
+    """Solve a cohort (default: the ensemble engine) and return observables (animals, times)."""
+    y = (solver or EnsembleSolver()).solve_cohort(subjects, t)
     per = [compute("mouse", y[i], s.p, s.values) for i, s in enumerate(subjects)]
     return {k: np.stack([o[k] for o in per]) for k in per[0]}
 
 
 def run_eae(exp: EAEExperiment, hypothesis: str, animals: int = 20, seed: int = 1,
-            overrides: dict[str, float] | None = None, solver: CohortSolver | None = None) -> Cohort:
+            overrides: dict[str, float] | None = None, solver: CohortSolver | EnsembleSolver | None = None) -> Cohort:
     """One seeded cohort of ``animals`` mice."""
     proto = exp.protocol(hypothesis, animals, seed)
     subjects = [build_subject(proto, i, seed, overrides=overrides) for i in range(animals)]
@@ -146,7 +148,7 @@ def naive_treg_fraction(hypothesis: str, overrides: dict[str, float] | None = No
     t = np.arange(0.0, 60.0 + 1e-9, 1.0)
     from tregsim.model.definition import STATE_INDEX as ix
 
-    y = CohortSolver().solve([build_subject(proto, 0, 0, overrides=overrides)], t)[0]
+    y = EnsembleSolver().solve_cohort([build_subject(proto, 0, 0, overrides=overrides)], t)[0]
     treg = y[:, ix["treg_resting"]] + y[:, ix["treg_periphery"]]
     teff = y[:, ix["teff_resting"]] + y[:, ix["teff_periphery"]]
     return float(np.mean(treg / (treg + teff)))

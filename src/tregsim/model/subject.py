@@ -135,7 +135,7 @@ def _burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.ran
 
 def _run_burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.random.Generator],
                  switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
-    from tregsim.solve.reference import ReferenceSolver
+    from tregsim.engine.ensemble import EnsembleSolver
 
     t_burn = float(values["burn_in_days"])
     sched = Schedule()
@@ -144,7 +144,7 @@ def _run_burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np
             sched.boluses.append(Bolus(float(t), state, values["trigger_size"]))
     sched.boluses.sort(key=lambda b: b.time)
     warm = Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
-    end = ReferenceSolver().solve(warm, np.array([0.0, t_burn]))[-1]
+    end = EnsembleSolver(parallel=False).solve(warm, np.array([0.0, t_burn]))[-1]  # the run-in: same engine
     y = y0.copy()
     for name in carried:
         y[STATE_INDEX[name]] = end[STATE_INDEX[name]]

@@ -89,3 +89,6 @@ class CohortSolver:
             if not np.all(np.isfinite(y)):
                 raise SolveError(subjects[0].seed, seg.t1, "non-finite state")
         return out
+
+    #: the cohort interface shared with :class:`tregsim.engine.ensemble.EnsembleSolver`
+    solve_cohort = solve

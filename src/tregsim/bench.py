@@ -1,0 +1,186 @@
+"""``tregsim bench``: the ensemble engine against libRoadRunner and the scipy loop, in the same run.
+
+The same N virtual RRMS patients (each after its own run-in, with its own seeded immune triggers) over
+``years`` years, untreated and on rhIGF-1 50 ug/kg SC every 12 h, through
+
+* the engine (:class:`~tregsim.engine.ensemble.EnsembleSolver`, all cores);
+* libRoadRunner on tregsim's own exported SBML, in its fastest documented use for a dosing schedule:
+  one loaded model, ``simulate`` piecewise between events with the state bumped and the inputs set from
+  Python (no SBML events; the model is reset and given each patient's initial state);
+* the scipy reference loop (:class:`~tregsim.solve.reference.ReferenceSolver`, LSODA, rtol 1e-8) on the
+  first ``scipy_patients`` of them (it is slow: its throughput is measured on those).
+
+Throughput is patient-years per second of wall time (building the patients, run-ins included, is not
+timed: it is the same for every solver).  ``max_rel_error`` of each is the largest gap on any contract
+observable, relative to that observable's range over the patient's run, against a tight reference
+(scipy LSODA, rtol 1e-10, absolute tolerances x 1e-2) on the first ``reference_patients`` patients.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from tregsim.engine.ensemble import EnsembleSolver
+from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, STATES
+from tregsim.model.observables import compute, observable_names
+from tregsim.model.subject import Subject, build_subject
+from tregsim.protocol import SimulationProtocol, parse_protocol
+from tregsim.schedule import segments
+from tregsim.solve.reference import ReferenceSolver
+
+TIGHT = ReferenceSolver(method="LSODA", rtol=1e-10, atol_scale=1e-2)
+CASES = ("untreated", "treated")
+
+
+def bench_protocol(case: str, patients: int, years: float) -> SimulationProtocol:
+    """The benchmark's population: RRMS, daily output, untreated or on IGF-1 50 ug/kg SC every 12 h."""
+    regimens = [] if case == "untreated" else [
+        {"drug": "igf1", "route": "sc", "dose": 50, "dose_unit": "ug/kg", "every_hours": 12}]
+    return parse_protocol({"kind": "simulation", "name": f"bench-rrms-{case}", "species": "human",
+                           "disease": "rrms", "duration_days": 365.0 * years, "output_every_hours": 24,
+                           "subjects": patients, "seed": 2026, "regimens": regimens}, f"bench {case}")
+
+
+class RoadRunnerPeer:
+    """libRoadRunner on the exported SBML (no events), driven piecewise from Python."""
+
+    def __init__(self, subject: Subject, rtol: float = 1e-8, atol: float = 1e-10):
+        import libsbml
+        import roadrunner
+
+        from tregsim.exchange.sbml import subject_document
+        from tregsim.schedule import Schedule
+
+        plain = Subject(subject.index, subject.seed, subject.values, subject.p, subject.y0, Schedule(), subject.t_end)
+        proto = SimulationProtocol(species="human", disease="rrms", duration_days=subject.t_end)
+        self.rr = roadrunner.RoadRunner(libsbml.writeSBMLToString(subject_document(plain, proto)))
+        self.rr.integrator.relative_tolerance = rtol
+        self.rr.integrator.absolute_tolerance = atol
+        self.rr.integrator.setValue("maximum_num_steps", 1_000_000)
+        self.states = [s.name for s in STATES]
+        self.selections = ["time", *self.states]
+        ids = list(self.rr.model.getFloatingSpeciesIds())
+        self.index = np.array([ids.index(n) for n in self.states], dtype=np.int32)
+
+    def solve(self, subject: Subject, t_out: np.ndarray) -> np.ndarray:
+        rr = self.rr
+        rr.reset()  # time 0; then this patient's day-0 state (setting init() values would recompile: ~0.1 s each)
+        rr.model.setFloatingSpeciesAmounts(self.index, np.asarray(subject.y0, dtype=float))
+        out = np.full((len(t_out), len(self.states)), np.nan)
+        for seg in segments(subject.schedule, subject.t_end, t_out):
+            if seg.at_t0.any():
+                out[seg.at_t0] = [rr.getValue(n) for n in self.states]
+            for b in seg.boluses:
+                rr.model.setValue(b.state, rr.model.getValue(b.state) + b.amount)
+            for name in INPUT_NAMES:
+                if rr.model.getValue(name) != seg.inputs[name]:
+                    rr.model.setValue(name, seg.inputs[name])
+            if seg.t1 is None:
+                break
+            res = np.asarray(rr.simulate(times=[seg.t0, *seg.t_eval], selections=self.selections))
+            if seg.n_inside:
+                out[seg.inside] = res[1: 1 + seg.n_inside, 1:]
+        return out
+
+
+@dataclass
+class Timed:
+    states: list[np.ndarray]
+    seconds: float
+
+
+def _timed(run: Callable[[], list[np.ndarray]]) -> Timed:
+    t0 = time.perf_counter()
+    states = run()
+    return Timed(states, time.perf_counter() - t0)
+
+
+def _observables(subject: Subject, y: np.ndarray) -> dict[str, np.ndarray]:
+    return compute("human", y, subject.p, subject.values)
+
+
+def max_rel_error(subjects: list[Subject], states: list[np.ndarray], references: list[np.ndarray]) -> float:
+    """Largest gap on any observable, relative to the observable's range in the reference run."""
+    worst = 0.0
+    for sub, y, ref in zip(subjects, states, references):
+        a, b = _observables(sub, y), _observables(sub, ref)
+        for name in observable_names("human"):
+            scale = float(np.max(np.abs(b[name])))
+            if scale > 0:
+                worst = max(worst, float(np.max(np.abs(a[name] - b[name]))) / scale)
+    return worst
+
+
+def run_case(case: str, patients: int, years: float, scipy_patients: int, reference_patients: int,
+             progress: Callable[[str], None] | None = None) -> dict:
+    """One case of the benchmark: throughputs, ratios and errors."""
+    say = progress or (lambda _msg: None)
+    proto = bench_protocol(case, patients, years)
+    t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
+    say(f"{case}: building {patients} patients (run-ins through the engine)")
+    subjects = [build_subject(proto, i, int(proto.seed)) for i in range(patients)]
+    engine = EnsembleSolver()
+    engine.solve_many(subjects[:1], t_out[:2])  # load the compiled engine before timing
+    say(f"{case}: engine")
+    eng = _timed(lambda: list(engine.solve_many(subjects, t_out)[0]))
+    say(f"{case}: libRoadRunner")
+    peer = RoadRunnerPeer(subjects[0])
+    rr = _timed(lambda: [peer.solve(s, t_out) for s in subjects])
+    say(f"{case}: scipy reference loop on {scipy_patients} patient(s)")
+    sp = _timed(lambda: [ReferenceSolver().solve(s, t_out) for s in subjects[:scipy_patients]])
+    say(f"{case}: tight reference on {reference_patients} patient(s)")
+    refs = [TIGHT.solve(s, t_out) for s in subjects[:reference_patients]]
+    k = reference_patients
+    years_total = patients * years
+
+    def throughput(timed: Timed, n: int) -> float:
+        return n * years / timed.seconds
+
+    out = {
+        "patients": patients, "days": float(proto.duration_days),
+        "tregsim": {"patient_years_per_s": throughput(eng, patients), "seconds": eng.seconds,
+                    "max_rel_error": max_rel_error(subjects[:k], eng.states[:k], refs),
+                    "solver": f"RODAS4 ensemble engine (numba, {engine_threads()} threads), rtol {engine.rtol:g} "
+                              f"immune / {engine.rtol_pk:g} PK"},
+        "peers": {
+            "libroadrunner": {"patient_years_per_s": throughput(rr, patients), "seconds": rr.seconds,
+                              "max_rel_error": max_rel_error(subjects[:k], rr.states[:k], refs),
+                              "use": "one loaded model without events, simulate() piecewise between events, "
+                                     "state bumped and inputs set from Python; CVODE rtol 1e-8, atol 1e-10"},
+            "scipy": {"patient_years_per_s": throughput(sp, scipy_patients), "seconds": sp.seconds,
+                      "patients": scipy_patients,
+                      "max_rel_error": max_rel_error(subjects[:min(k, scipy_patients)],
+                                                     sp.states[:min(k, scipy_patients)], refs),
+                      "use": "tregsim's reference loop: scipy solve_ivp LSODA rtol 1e-8, restarted at every event"},
+        },
+        "patient_years": years_total,
+    }
+    out["max_rel_error"] = out["tregsim"]["max_rel_error"]
+    out["ratio_vs_libroadrunner"] = out["tregsim"]["patient_years_per_s"] / out["peers"]["libroadrunner"]["patient_years_per_s"]
+    out["ratio_vs_scipy"] = out["tregsim"]["patient_years_per_s"] / out["peers"]["scipy"]["patient_years_per_s"]
+    return out
+
+
+def engine_threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def run_bench(patients: int = 32, years: float = 2.0, scipy_patients: int = 2, reference_patients: int = 2,
+              progress: Callable[[str], None] | None = None) -> dict:
+    """Both cases; the top level holds the least favourable case's figures (lowest ratio vs libRoadRunner)."""
+    cases = {c: run_case(c, patients, years, scipy_patients, reference_patients, progress) for c in CASES}
+    worst = min(cases.values(), key=lambda c: c["ratio_vs_libroadrunner"])
+    summary = {k: v for k, v in worst.items()}
+    summary["cases"] = cases
+    summary["machine"] = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
+                          "processor": platform.processor() or platform.machine()}
+    summary["max_rel_error"] = max(c["max_rel_error"] for c in cases.values())
+    return summary

@@ -1,0 +1,248 @@
+"""RODAS4: an L-stable, stiffly accurate Rosenbrock method of order 4(3) with dense output, in numba.
+
+Coefficients: Hairer & Wanner, *Solving Ordinary Differential Equations II* (2nd ed., 1996), section IV.7,
+method RODAS (as in Hairer's rodas.f, RODAS4 set, gamma = 1/4).  One step solves six linear systems with
+the same matrix ``E = I / (h gamma) - J`` (one LU per step, analytic Jacobian ``J``); the sixth stage is
+the error estimate; a cubic-in-theta interpolant gives output between steps (order 3).
+
+This module is a template: it knows nothing about the model.  :mod:`tregsim.engine.build` writes a module
+that is this text followed by a generated right-hand side ``rhs(y, p, out)``, Jacobian ``jac(y, p, J)`` and
+state count ``N`` (replacing the placeholders below), so numba compiles it once and caches it on disk.
+Everything is scalar loops over small arrays, so the same code can compile as CUDA device functions.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+# --- RODAS4 coefficients (Hairer & Wanner 1996, rodas.f) -------------------------------------------
+GAMMA = 0.25
+A21 = 1.544
+A31, A32 = 0.9466785280815826, 0.2557011698983284
+A41, A42, A43 = 3.314825187068521, 2.896124015972201, 0.9986419139977817
+A51, A52, A53, A54 = 1.221224509226641, 6.019134481288629, 12.53708332932087, -0.687886036105895
+C21 = -5.6688
+C31, C32 = -2.430093356833875, -0.2063599157091915
+C41, C42, C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
+C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.7089089320616
+C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054
+D21, D22, D23, D24, D25 = 10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823, 1.025137723295662
+D31, D32, D33, D34, D35 = -0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386, -6.594389125716872
+
+#: status codes of one subject's integration
+OK, TOO_MANY_STEPS, STEP_TOO_SMALL, NOT_FINITE = 0, 1, 2, 3
+STATUS_TEXT = {OK: "ok", TOO_MANY_STEPS: "too many steps", STEP_TOO_SMALL: "step size underflow",
+               NOT_FINITE: "non-finite state"}
+
+
+#: placeholders, bound by the generated module that follows this text (see tregsim.engine.build)
+N = 0
+
+
+def rhs(y, p, out):  # pragma: no cover - replaced in the generated module
+    raise NotImplementedError
+
+
+def jac(y, p, J):  # pragma: no cover - replaced in the generated module
+    raise NotImplementedError
+
+
+@nb.njit(cache=True, error_model="numpy")
+def lu_factor(a, piv):
+    for k in range(N):
+        m = k
+        big = abs(a[k, k])
+        for i in range(k + 1, N):
+            v = abs(a[i, k])
+            if v > big:
+                big, m = v, i
+        piv[k] = m
+        if m != k:
+            for j in range(N):
+                a[k, j], a[m, j] = a[m, j], a[k, j]
+        d = a[k, k]
+        if d == 0.0:
+            return False
+        for i in range(k + 1, N):
+            f = a[i, k] / d
+            a[i, k] = f
+            if f != 0.0:
+                for j in range(k + 1, N):
+                    a[i, j] -= f * a[k, j]
+    return True
+
+@nb.njit(cache=True, error_model="numpy")
+def lu_solve(a, piv, b):
+    for k in range(N):
+        m = piv[k]
+        if m != k:
+            b[k], b[m] = b[m], b[k]
+    for i in range(N):
+        s = b[i]
+        for j in range(i):
+            s -= a[i, j] * b[j]
+        b[i] = s
+    for i in range(N - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, N):
+            s -= a[i, j] * b[j]
+        b[i] = s / a[i, i]
+
+@nb.njit(cache=True, error_model="numpy")
+def step(y, p, h, ynew, err, dense, work, jm, piv):
+    """One step from ``y`` with size ``h``; ``dense`` (2, n) gets the interpolation coefficients.
+    ``work`` is (7, n) scratch; ``jm`` (n, n); ``piv`` (n,).  Returns False if the matrix is singular."""
+    k1, k2, k3, k4, k5, k6, yi = work[0], work[1], work[2], work[3], work[4], work[5], work[6]
+    jac(y, p, jm)
+    fac = 1.0 / (h * GAMMA)
+    for i in range(N):
+        for j in range(N):
+            jm[i, j] = -jm[i, j]
+        jm[i, i] += fac
+    if not lu_factor(jm, piv):
+        return False
+    rhs(y, p, k1)
+    lu_solve(jm, piv, k1)
+    for i in range(N):
+        yi[i] = y[i] + A21 * k1[i]
+    rhs(yi, p, k2)
+    for i in range(N):
+        k2[i] += C21 * k1[i] / h
+    lu_solve(jm, piv, k2)
+    for i in range(N):
+        yi[i] = y[i] + A31 * k1[i] + A32 * k2[i]
+    rhs(yi, p, k3)
+    for i in range(N):
+        k3[i] += (C31 * k1[i] + C32 * k2[i]) / h
+    lu_solve(jm, piv, k3)
+    for i in range(N):
+        yi[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
+    rhs(yi, p, k4)
+    for i in range(N):
+        k4[i] += (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) / h
+    lu_solve(jm, piv, k4)
+    for i in range(N):
+        yi[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
+    rhs(yi, p, k5)
+    for i in range(N):
+        k5[i] += (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) / h
+    lu_solve(jm, piv, k5)
+    for i in range(N):
+        yi[i] += k5[i]
+    rhs(yi, p, k6)
+    for i in range(N):
+        k6[i] += (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]) / h
+    lu_solve(jm, piv, k6)
+    for i in range(N):
+        ynew[i] = yi[i] + k6[i]
+        err[i] = k6[i]
+        dense[0, i] = D21 * k1[i] + D22 * k2[i] + D23 * k3[i] + D24 * k4[i] + D25 * k5[i]
+        dense[1, i] = D31 * k1[i] + D32 * k2[i] + D33 * k3[i] + D34 * k4[i] + D35 * k5[i]
+    return True
+
+@nb.njit(cache=True, error_model="numpy")
+def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats):
+    """Integrate one subject over its breakpoints; fill ``out`` (len(t_out), n) with pre-event states.
+
+    ``bp_t`` (nb,) sorted breakpoint times (first = start, last = end); at breakpoint b, ``bp_add[b]`` is
+    added to the state and the inputs ``p[input_index] = bp_inputs[b]`` take effect for the stretch that
+    follows.  ``stats`` gets (accepted steps, rejected steps, time reached).  Returns a status code.
+    """
+    y = y0.copy()
+    p = p0.copy()
+    ynew = np.empty(N)
+    err = np.empty(N)
+    dense = np.empty((2, N))
+    work = np.empty((7, N))
+    jm = np.empty((N, N))
+    piv = np.empty(N, np.int64)
+    nout = t_out.shape[0]
+    io = 0
+    h = 1e-3
+    accepted = 0
+    rejected = 0
+    nbp = bp_t.shape[0]
+    for b in range(nbp):
+        t0 = bp_t[b]
+        while io < nout and t_out[io] <= t0:
+            for i in range(N):
+                out[io, i] = y[i]
+            io += 1
+        for i in range(N):
+            y[i] += bp_add[b, i]
+        for k in range(input_index.shape[0]):
+            p[input_index[k]] = bp_inputs[b, k]
+        if b == nbp - 1:
+            break
+        t1 = bp_t[b + 1]
+        t = t0
+        while t < t1:
+            if accepted + rejected >= max_steps:
+                stats[0], stats[1], stats[2] = accepted, rejected, t
+                return TOO_MANY_STEPS
+            # h is the step the error control proposes; a step cut short to land on the breakpoint does
+            # not shrink the proposal carried into the next stretch
+            last = t + 1.0001 * h >= t1
+            hs = t1 - t if last else h
+            if hs < 1e-13 * max(1.0, abs(t)):
+                stats[0], stats[1], stats[2] = accepted, rejected, t
+                return STEP_TOO_SMALL
+            ok = step(y, p, hs, ynew, err, dense, work, jm, piv)
+            e = 0.0
+            if ok:
+                for i in range(N):
+                    sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
+                    e += (err[i] / sc) ** 2
+                e = np.sqrt(e / N)
+            if not ok or not np.isfinite(e):
+                h = hs * 0.25
+                rejected += 1
+                continue
+            if e <= 1.0:
+                t_next = t1 if last else t + hs
+                while io < nout and t_out[io] < t_next:
+                    s = (t_out[io] - t) / hs
+                    s1 = 1.0 - s
+                    for i in range(N):
+                        out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
+                    io += 1
+                for i in range(N):
+                    y[i] = ynew[i]
+                t = t_next
+                accepted += 1
+                fac = 0.9 * e ** -0.25 if e > 0 else 6.0
+                grown = hs * min(6.0, max(0.2, fac))
+                h = max(h, grown) if last else grown
+            else:
+                rejected += 1
+                h = hs * max(0.2, 0.9 * e ** -0.25)
+        for i in range(N):
+            if not np.isfinite(y[i]):
+                stats[0], stats[1], stats[2] = accepted, rejected, t1
+                return NOT_FINITE
+            if y[i] < 0.0:  # round-off below zero (amounts and cells are non-negative by construction)
+                y[i] = 0.0
+    stats[0], stats[1], stats[2] = accepted, rejected, bp_t[nbp - 1]
+    return OK
+
+@nb.njit(cache=True, parallel=True)
+def integrate_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
+                   status, stats):
+    """Subjects s = 0..N-1 in parallel: subject s's breakpoints are rows offsets[s]:offsets[s+1]."""
+    for s in nb.prange(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        status[s] = integrate_one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
+                                  rtol, atol, max_steps, out[s], stats[s])
+
+
+
+@nb.njit(cache=True)
+def integrate_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
+                   status, stats):
+    """Subjects s = 0..N-1 one after another (same results as integrate_many): subject s's breakpoints are rows offsets[s]:offsets[s+1]."""
+    for s in range(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        status[s] = integrate_one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
+                                  rtol, atol, max_steps, out[s], stats[s])
+

@@ -1,0 +1,72 @@
+"""The engine against the reference, and a subject's result independent of its company and the threads."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+from tests.exchange.parity import human_bid_year, mouse_knockout, mouse_sc
+from tregsim.engine.ensemble import EnsembleSolver
+from tregsim.model.subject import build_subject
+from tregsim.protocol import parse_protocol
+from tregsim.simulate import output_grid
+from tregsim.solve.reference import ReferenceSolver
+
+#: a tight reference: the human immune dynamics amplify small differences around a relapse, so the
+#: default reference (LSODA, rtol 1e-8) is itself ~1e-3 from the converged answer on some subjects
+TIGHT = ReferenceSolver(method="LSODA", rtol=1e-10, atol_scale=1e-2)
+
+
+def _worst(a: np.ndarray, b: np.ndarray) -> float:
+    """Largest gap relative to each state's range; a state that stays within 1000 absolute tolerances of 0
+    (an emptied SC depot sampled between doses) is measured on that floor, not on its round-off."""
+    scale = np.maximum(np.abs(b).max(axis=0), 1e3 * ReferenceSolver().atol())
+    return float(np.max(np.abs(a - b) / scale))
+
+
+@pytest.mark.parametrize("make", [mouse_sc, mouse_knockout], ids=["mouse_sc", "mouse_knockout"])
+def test_engine_agrees_with_the_reference_on_mouse_eae(make):
+    # 6-hourly, so each state's range is sampled (the SC depot is near zero at every 12-hourly sample)
+    proto = make().model_copy(update={"animals": 3, "output_every_hours": 6})
+    grid = output_grid(proto)
+    subjects = [build_subject(proto, i, 5) for i in range(3)]
+    out, status, _ = EnsembleSolver().solve_many(subjects, grid)
+    assert np.all(status == 0)
+    for k, sub in enumerate(subjects):
+        assert _worst(out[k], TIGHT.solve(sub, grid)) <= 1e-4
+
+
+def test_engine_agrees_with_the_reference_on_a_human_with_triggers_and_doses():
+    proto = human_bid_year().model_copy(update={"duration_days": 120})
+    untreated = proto.model_copy(update={"regimens": []})
+    grid = output_grid(proto)
+    for p in (proto, untreated):
+        sub = build_subject(p, 0, 3)
+        assert any(b.state == "teff_resting" and b.time > 0 for b in sub.schedule.boluses)
+        assert _worst(EnsembleSolver().solve(sub, grid), TIGHT.solve(sub, grid)) <= 1e-4
+
+
+def test_a_subject_does_not_depend_on_its_company_or_the_thread_count():
+    proto = parse_protocol({"kind": "simulation", "species": "human", "disease": "rrms", "duration_days": 200,
+                            "subjects": 6, "regimens": [{"drug": "igf1", "route": "sc", "dose": 40,
+                                                         "dose_unit": "ug/kg", "every_hours": 24}]}, "t")
+    grid = output_grid(proto)
+    subjects = [build_subject(proto, i, 11) for i in range(6)]
+    together, *_ = EnsembleSolver().solve_many(subjects, grid)
+    alone, *_ = EnsembleSolver(parallel=False).solve_many(subjects[3:4], grid)
+    np.testing.assert_array_equal(together[3], alone[0])
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one_thread, *_ = EnsembleSolver().solve_many(subjects[::-1], grid)
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_array_equal(one_thread[::-1], together)
+
+
+def test_a_failed_subject_is_reported_with_its_status_not_hidden():
+    proto = mouse_sc()
+    sub = build_subject(proto, 0, 1)
+    out, status, stats = EnsembleSolver(max_steps=5).solve_many([sub], output_grid(proto))
+    assert status[0] != 0 and np.isnan(out[0]).all() and stats[0, 0] + stats[0, 1] >= 5

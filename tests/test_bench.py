@@ -1,0 +1,36 @@
+"""`tregsim bench --json`: the contract's keys, every peer run on the same patients, errors measured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+
+def test_bench_json_has_the_contract_keys_and_accurate_peers():
+    r = subprocess.run([sys.executable, "-m", "tregsim.cli", "bench", "--json", "--patients", "2", "--years", "0.1",
+                        "--scipy-patients", "1", "--reference-patients", "1"], capture_output=True, text=True,
+                       timeout=600, env=dict(os.environ, COLUMNS="200"))
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    for key in ("patients", "days", "ratio_vs_libroadrunner", "ratio_vs_scipy", "max_rel_error"):
+        assert key in out
+    assert out["patients"] == 2 and abs(out["days"] - 36.5) < 1e-9
+    assert set(out["cases"]) == {"untreated", "treated"}
+    for case in out["cases"].values():
+        assert case["tregsim"]["patient_years_per_s"] > 0
+        for peer in ("libroadrunner", "scipy"):
+            assert case["peers"][peer]["patient_years_per_s"] > 0
+            assert case["peers"][peer]["max_rel_error"] <= 1e-3  # the peers solve the same patients
+        assert case["tregsim"]["max_rel_error"] <= 1e-4
+        ratio = case["tregsim"]["patient_years_per_s"] / case["peers"]["libroadrunner"]["patient_years_per_s"]
+        assert abs(ratio - case["ratio_vs_libroadrunner"]) < 1e-9 * ratio
+    worst = min(out["cases"].values(), key=lambda c: c["ratio_vs_libroadrunner"])
+    assert out["ratio_vs_libroadrunner"] == worst["ratio_vs_libroadrunner"]
+
+
+def test_bench_rejects_more_reference_patients_than_patients():
+    r = subprocess.run([sys.executable, "-m", "tregsim.cli", "bench", "--patients", "2", "--scipy-patients", "3"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "--scipy-patients" in r.stderr and "Traceback" not in r.stderr
