@@ -22,7 +22,7 @@ VDP_JAC = """def jac(y, p, J):
 
 @pytest.fixture(scope="module")
 def vdp():
-    return load(VDP_RHS, VDP_JAC, 2)
+    return load(VDP_RHS, VDP_JAC, 2, 1)
 
 
 def _steps(m, y0, p, h, n, theta=None):

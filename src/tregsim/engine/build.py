@@ -42,25 +42,61 @@ def cache_dir() -> Path:
         return Path(tempfile.mkdtemp(prefix="tregsim-engine-"))
 
 
-def _jit(source: str) -> str:
-    """Decorate every top-level ``def`` of generated source with numba's cached njit."""
-    return "\n".join(("@nb.njit(cache=True)\n" + line) if line.startswith("def ") else line
+_CPU_DECORATOR = '@nb.njit(cache=True, error_model="numpy")'
+_DRIVERS_MARK = "# ---- CPU drivers"
+
+#: The GPU driver: one thread per subject, its scratch in thread-local arrays, the template's integrate_one.
+_KERNEL = '''
+
+@cuda.jit
+def integrate_kernel(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
+                     status, stats):
+    s = cuda.grid(1)
+    if s < y0.shape[0]:
+        a = offsets[s]
+        z = offsets[s + 1]
+        status[s] = integrate_one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol,
+                                  atol, max_steps, out[s], stats[s],
+                                  cuda.local.array(N, nb.float64), cuda.local.array(P, nb.float64),
+                                  cuda.local.array(N, nb.float64), cuda.local.array(N, nb.float64),
+                                  cuda.local.array((2, N), nb.float64), cuda.local.array((7, N), nb.float64),
+                                  cuda.local.array((N, N), nb.float64), cuda.local.array(N, nb.int64))
+'''
+
+
+def _jit(source: str, decorator: str) -> str:
+    """Decorate every top-level ``def`` of generated source."""
+    return "\n".join((decorator + "\n" + line) if line.startswith("def ") else line
                      for line in source.splitlines()) + "\n"
 
 
-def module_source(rhs_source: str, jac_source: str, n_states: int) -> str:
-    """The engine module's text: the RODAS4 template, then the system (``rhs``, ``jac``, ``N``)."""
+def module_source(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, target: str = "cpu") -> str:
+    """The engine module's text: the RODAS4 template, then the system (``rhs``, ``jac``, ``N``, ``P``).
+
+    ``target`` 'cpu': numba njit with on-disk cache, parallel drivers.  'gpu': the same template functions as
+    CUDA device functions (numba-cuda) and a kernel with one thread per subject.
+    """
     template = resources.files("tregsim.engine").joinpath("rodas.py").read_text(encoding="utf-8")
-    return (template + "\n\n# ---- generated system (tregsim.engine.build) ----\n" + f"N = {int(n_states)}\n"
-            + _POW + _jit(rhs_source) + "\n" + _jit(jac_source))
+    system = f"N = {int(n_states)}\nP = {int(n_parameters)}\n"
+    if target == "cpu":
+        return (template + "\n\n# ---- generated system (tregsim.engine.build) ----\n" + system
+                + _POW + _jit(rhs_source, "@nb.njit(cache=True)") + "\n" + _jit(jac_source, "@nb.njit(cache=True)"))
+    if target != "gpu":
+        raise ValueError(f"unknown target {target!r}; allowed: cpu, gpu")
+    device = "@cuda.jit(device=True)"
+    body = template[: template.index(_DRIVERS_MARK)].replace(_CPU_DECORATOR, device)
+    body = body.replace("import numba as nb\n", "import numba as nb\nfrom numba import cuda\n", 1)
+    return (body + "\n\n# ---- generated system (tregsim.engine.build) ----\n" + system
+            + _POW.replace("@nb.njit(cache=True)", device) + _jit(rhs_source, device) + "\n"
+            + _jit(jac_source, device) + _KERNEL)
 
 
 @lru_cache(maxsize=None)
-def load(rhs_source: str, jac_source: str, n_states: int) -> ModuleType:
-    """Import (writing it first if needed) the engine module of one system."""
-    text = module_source(rhs_source, jac_source, n_states)
+def load(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, target: str = "cpu") -> ModuleType:
+    """Import (writing it first if needed) the engine module of one system for ``target``."""
+    text = module_source(rhs_source, jac_source, n_states, n_parameters, target)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    name = f"tregsim_engine_{digest}"
+    name = f"tregsim_engine_{target}_{digest}"
     if name in sys.modules:
         return sys.modules[name]
     path = cache_dir() / f"{name}.py"

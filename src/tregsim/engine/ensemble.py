@@ -16,19 +16,21 @@ from functools import lru_cache
 import numpy as np
 
 from tregsim.model.codegen import inplace_rhs_source
-from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PK_STATES, STATE_INDEX, STATES
+from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, PK_STATES, STATE_INDEX, STATES
 from tregsim.model.subject import Subject
 from tregsim.schedule import segments
 from tregsim.solve.reference import SolveError, _ATOL_BY_UNIT
 
 
 @lru_cache(maxsize=None)
-def engine_module():
-    """The compiled engine of the model (RODAS4 + generated rhs and exact Jacobian), cached on disk."""
+def engine_module(target: str = "cpu"):
+    """The compiled engine of the model (RODAS4 + generated rhs and exact Jacobian) for 'cpu' (cached on
+    disk) or 'gpu' (numba-cuda; under ``NUMBA_ENABLE_CUDASIM=1`` numba's CUDA simulator)."""
     from tregsim.engine.build import load
     from tregsim.engine.symbolic import cached_jacobian_source
 
-    return load(inplace_rhs_source("rhs"), cached_jacobian_source("jac"), len(STATES))
+    return load(inplace_rhs_source("rhs"), cached_jacobian_source("jac"), len(STATES), len(PARAMETER_ORDER),
+                target)
 
 
 @dataclass
@@ -71,6 +73,9 @@ class EnsembleSolver:
         atol_scale: multiplies the reference solver's per-unit absolute tolerances.
         max_steps: per subject; beyond it the subject fails (reported with its seed).
         parallel: run subjects on all cores (numba threads).
+        backend: 'cpu'; 'gpu' (numba-cuda, one GPU thread per subject, the same template and generated
+            code); 'auto': the GPU when one is available and a call has at least ``gpu_threshold`` subjects.
+        gpu_threshold: see ``backend``.
     """
 
     rtol: float = 1e-8
@@ -78,6 +83,8 @@ class EnsembleSolver:
     atol_scale: float = 1.0
     max_steps: int = 2_000_000
     parallel: bool = True
+    backend: str = "cpu"
+    gpu_threshold: int = 4096
 
     def atol(self) -> np.ndarray:
         return np.array([_ATOL_BY_UNIT[s.unit] for s in STATES]) * self.atol_scale
@@ -99,12 +106,25 @@ class EnsembleSolver:
         y0 = np.stack([s.y0 for s in subjects]).astype(float)
         p0 = np.stack([s.p for s in subjects]).astype(float)
         index = np.array([PARAMETER_INDEX[n] for n in INPUT_NAMES], np.int64)
-        engine = engine_module()
-        run = engine.integrate_many if self.parallel else engine.integrate_serial
-        run(y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out,
-                       self.rtols(), self.atol(), int(self.max_steps), out, status, stats)
+        args = (y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out, self.rtols(),
+                self.atol(), np.int64(self.max_steps), out, status, stats)
+        if self._use_gpu(n):
+            _run_gpu(engine_module("gpu"), args)
+        else:
+            engine = engine_module("cpu")
+            (engine.integrate_many if self.parallel else engine.integrate_serial)(*args)
         out[status != 0] = np.nan
         return out, status, stats
+
+    def _use_gpu(self, n: int) -> bool:
+        if self.backend not in ("cpu", "gpu", "auto"):
+            raise ValueError(f"backend {self.backend!r} is not allowed; allowed: cpu, gpu, auto")
+        if self.backend == "cpu":
+            return False
+        available = gpu_available()
+        if self.backend == "gpu" and not available:
+            raise RuntimeError("backend 'gpu': no CUDA device (numba-cuda finds none); use backend 'cpu'")
+        return available and (self.backend == "gpu" or n >= self.gpu_threshold)
 
     def solve_cohort(self, subjects: list[Subject], t_out: np.ndarray) -> np.ndarray:
         """Every subject at ``t_out``, shape (N, len(t_out), n_states) (the cohort solvers' interface).
@@ -133,3 +153,30 @@ class EnsembleSolver:
         if status[0] != 0:
             raise SolveError(subject.seed, float(stats[0, 2]), STATUS_TEXT[int(status[0])])
         return out[0]
+
+
+def gpu_available() -> bool:
+    """A CUDA device numba-cuda can use (or numba's CUDA simulator, NUMBA_ENABLE_CUDASIM=1)."""
+    try:
+        from numba import cuda
+    except ImportError:
+        return False
+    try:
+        return bool(cuda.is_available())
+    except Exception:  # noqa: BLE001 - a broken driver means: no GPU
+        return False
+
+
+def _run_gpu(module, args: tuple, threads_per_block: int = 64) -> None:
+    """Launch the kernel (one thread per subject) and copy the results back into ``args``' arrays."""
+    from numba import cuda
+
+    *inputs, out, status, stats = args
+    device = [cuda.to_device(a) if isinstance(a, np.ndarray) else a for a in inputs]
+    d_out, d_status, d_stats = cuda.to_device(out), cuda.to_device(status), cuda.to_device(stats)
+    n = status.shape[0]
+    blocks = (n + threads_per_block - 1) // threads_per_block
+    module.integrate_kernel[blocks, threads_per_block](*device, d_out, d_status, d_stats)
+    d_out.copy_to_host(out)
+    d_status.copy_to_host(status)
+    d_stats.copy_to_host(stats)

@@ -13,6 +13,8 @@ Everything is scalar loops over small arrays, so the same code can compile as CU
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 
@@ -36,8 +38,10 @@ STATUS_TEXT = {OK: "ok", TOO_MANY_STEPS: "too many steps", STEP_TOO_SMALL: "step
                NOT_FINITE: "non-finite state"}
 
 
-#: placeholders, bound by the generated module that follows this text (see tregsim.engine.build)
+#: placeholders, bound by the generated module that follows this text (see tregsim.engine.build):
+#: the number of states and of parameters
 N = 0
+P = 0
 
 
 def rhs(y, p, out):  # pragma: no cover - replaced in the generated module
@@ -142,21 +146,20 @@ def step(y, p, h, ynew, err, dense, work, jm, piv):
     return True
 
 @nb.njit(cache=True, error_model="numpy")
-def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats):
+def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
+                  y, p, ynew, err, dense, work, jm, piv):
     """Integrate one subject over its breakpoints; fill ``out`` (len(t_out), n) with pre-event states.
 
     ``bp_t`` (nb,) sorted breakpoint times (first = start, last = end); at breakpoint b, ``bp_add[b]`` is
     added to the state and the inputs ``p[input_index] = bp_inputs[b]`` take effect for the stretch that
     follows.  ``stats`` gets (accepted steps, rejected steps, time reached).  Returns a status code.
+    ``y, p, ynew, err, dense, work, jm, piv`` are scratch of sizes N, P, N, N, (2, N), (7, N), (N, N), N
+    (allocated by the caller: numpy on the CPU, thread-local arrays on a GPU).
     """
-    y = y0.copy()
-    p = p0.copy()
-    ynew = np.empty(N)
-    err = np.empty(N)
-    dense = np.empty((2, N))
-    work = np.empty((7, N))
-    jm = np.empty((N, N))
-    piv = np.empty(N, np.int64)
+    for i in range(N):
+        y[i] = y0[i]
+    for i in range(P):
+        p[i] = p0[i]
     nout = t_out.shape[0]
     io = 0
     h = 1e-3
@@ -194,8 +197,8 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 for i in range(N):
                     sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
                     e += (err[i] / sc) ** 2
-                e = np.sqrt(e / N)
-            if not ok or not np.isfinite(e):
+                e = math.sqrt(e / N)
+            if not ok or not math.isfinite(e):
                 h = hs * 0.25
                 rejected += 1
                 continue
@@ -218,7 +221,7 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 rejected += 1
                 h = hs * max(0.2, 0.9 * e ** -0.25)
         for i in range(N):
-            if not np.isfinite(y[i]):
+            if not math.isfinite(y[i]):
                 stats[0], stats[1], stats[2] = accepted, rejected, t1
                 return NOT_FINITE
             if y[i] < 0.0:  # round-off below zero (amounts and cells are non-negative by construction)
@@ -226,23 +229,31 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
     stats[0], stats[1], stats[2] = accepted, rejected, bp_t[nbp - 1]
     return OK
 
+# ---- CPU drivers (the GPU build stops here and adds its kernel) ----
+
+
+@nb.njit(cache=True)
+def _one_with_scratch(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats):
+    return integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
+                         np.empty(N), np.empty(P), np.empty(N), np.empty(N), np.empty((2, N)), np.empty((7, N)),
+                         np.empty((N, N)), np.empty(N, np.int64))
+
+
 @nb.njit(cache=True, parallel=True)
 def integrate_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
                    status, stats):
-    """Subjects s = 0..N-1 in parallel: subject s's breakpoints are rows offsets[s]:offsets[s+1]."""
+    """Subjects s = 0..n-1 in parallel: subject s's breakpoints are rows offsets[s]:offsets[s+1]."""
     for s in nb.prange(y0.shape[0]):
         a, z = offsets[s], offsets[s + 1]
-        status[s] = integrate_one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
-                                  rtol, atol, max_steps, out[s], stats[s])
-
+        status[s] = _one_with_scratch(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
+                                      rtol, atol, max_steps, out[s], stats[s])
 
 
 @nb.njit(cache=True)
 def integrate_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
-                   status, stats):
-    """Subjects s = 0..N-1 one after another (same results as integrate_many): subject s's breakpoints are rows offsets[s]:offsets[s+1]."""
+                     status, stats):
+    """Subjects one after another (the same results as :func:`integrate_many`)."""
     for s in range(y0.shape[0]):
         a, z = offsets[s], offsets[s + 1]
-        status[s] = integrate_one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
-                                  rtol, atol, max_steps, out[s], stats[s])
-
+        status[s] = _one_with_scratch(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
+                                      rtol, atol, max_steps, out[s], stats[s])
