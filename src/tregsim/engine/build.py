@@ -100,6 +100,9 @@ def load(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, tar
     if name in sys.modules:
         return sys.modules[name]
     path = cache_dir() / f"{name}.py"
+    if not path.exists() and sys.stderr.isatty():
+        sys.stderr.write(f"tregsim: compiling the simulation engine ({target}) for this model version: first run "
+                         f"only, about 10-30 s; cached in {path.parent}\n")
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         partial = path.with_suffix(f".{os.getpid()}.partial")
         partial.write_text(text, encoding="utf-8")
