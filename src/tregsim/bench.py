@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tregsim.engine.ensemble import EnsembleSolver
-from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, STATES
+from tregsim.model.definition import INPUT_NAMES, STATES
 from tregsim.model.observables import compute, observable_names
 from tregsim.model.subject import Subject, build_subject
 from tregsim.protocol import SimulationProtocol, parse_protocol

@@ -301,7 +301,7 @@ def export_sbml(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace FILE if it exists")] = False,
 ) -> None:
     """SBML Level 3 Version 2 of one subject, generated from the model definition (libRoadRunner, COPASI, AMICI)."""
-    from tregsim.exchange.sbml import consistency, sbml_document, write_sbml
+    from tregsim.exchange.sbml import consistency, sbml_document, write_document
 
     with _errors():
         if species not in ("mouse", "human"):
@@ -311,10 +311,11 @@ def export_sbml(
             raise InputError(f"--subject: value {subject} is not allowed; the protocol has {proto.n_subjects} "
                              f"subject(s): 0-{proto.n_subjects - 1}")
         path = _new_file(file, overwrite)
-        report = consistency(sbml_document(proto, seed, subject, species))
+        doc = sbml_document(proto, seed, subject, species)
+        report = consistency(doc)
         if report.errors:
             raise RuntimeError("the exported SBML fails libSBML's consistency check: " + "; ".join(report.errors[:3]))
-        write_sbml(path, proto, seed, subject, species)
+        write_document(path, doc)
         Console().print(f"wrote {path} (libSBML consistency: 0 errors, {len(report.warnings)} warnings)", highlight=False)
 
 

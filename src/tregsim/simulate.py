@@ -132,8 +132,7 @@ def _solve_chunk(solver, subjects: list, t: np.ndarray):
             if status[k] == 0:
                 yield sub, out[k], None
             else:
-                yield sub, None, (f"subject seed {sub.seed}: integration failed at day {stats[k, 2]:.4g}: "
-                                  f"{STATUS_TEXT[int(status[k])]}")
+                yield sub, None, str(SolveError(sub.seed, float(stats[k, 2]), STATUS_TEXT[int(status[k])]))
         return
     for sub in subjects:
         try:

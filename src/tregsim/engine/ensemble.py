@@ -147,12 +147,7 @@ class EnsembleSolver:
         Raises:
             SolveError: the integration failed (with the subject's seed and the day reached).
         """
-        from tregsim.engine.rodas import STATUS_TEXT
-
-        out, status, stats = self.solve_many([subject], t_out)
-        if status[0] != 0:
-            raise SolveError(subject.seed, float(stats[0, 2]), STATUS_TEXT[int(status[0])])
-        return out[0]
+        return self.solve_cohort([subject], t_out)[0]
 
 
 def gpu_available() -> bool:

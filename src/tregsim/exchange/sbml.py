@@ -337,12 +337,17 @@ def sbml_string(protocol: SimulationProtocol | None = None, seed: int | None = N
     return libsbml.writeSBMLToString(sbml_document(protocol, seed, subject, species))
 
 
-def write_sbml(path: str | Path, protocol: SimulationProtocol | None = None, seed: int | None = None,
-               subject: int = 0, species: str = "mouse") -> Path:
-    """Write :func:`sbml_document` to ``path`` (atomically); returns the path."""
+def write_document(path: str | Path, doc: libsbml.SBMLDocument) -> Path:
+    """Write an SBML document to ``path`` atomically; returns the path."""
     from tregsim.io import atomic_write
 
     path = Path(path)
-    text = sbml_string(protocol, seed, subject, species)
+    text = libsbml.writeSBMLToString(doc)
     atomic_write(path, lambda f: Path(f).write_text(text, encoding="utf-8"))
     return path
+
+
+def write_sbml(path: str | Path, protocol: SimulationProtocol | None = None, seed: int | None = None,
+               subject: int = 0, species: str = "mouse") -> Path:
+    """Write :func:`sbml_document` to ``path`` (atomically); returns the path."""
+    return write_document(path, sbml_document(protocol, seed, subject, species))

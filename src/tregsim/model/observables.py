@@ -21,7 +21,9 @@ from __future__ import annotations
 import numpy as np
 
 from tregsim.model.codegen import evaluate, identifiers, python_assignments
-from tregsim.model.definition import INTERNAL_OBSERVABLES, OBSERVABLES as _DEFINED, STATE_INDEX
+from tregsim.model.definition import INTERNAL_OBSERVABLES, OBSERVABLES as _DEFINED, STATE_INDEX, TRAJECTORY_QUANTITIES
+
+TRAJECTORY_NAMES = frozenset(n for n, _, _ in TRAJECTORY_QUANTITIES)
 
 #: name -> (unit, description); the contract's observables (from the model definition).
 OBSERVABLES: dict[str, tuple[str, str]] = {o.name: (o.unit, o.description) for o in _DEFINED
@@ -59,7 +61,7 @@ def compute(species: str, y: np.ndarray, p: np.ndarray, values: dict[str, float]
         if species not in obs.species:
             continue
         for ident in identifiers(obs.expr):
-            if ident not in names and ident in ("treg_periphery_day0", "dead"):
+            if ident not in names and ident in TRAJECTORY_NAMES:
                 names[ident] = _trajectory_quantity(ident, names)
         value = np.broadcast_to(np.asarray(evaluate(obs.expr, names), dtype=float), (len(y),)).copy()
         names[obs.name] = value
