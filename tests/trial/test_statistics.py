@@ -75,3 +75,31 @@ def test_simulated_power_matches_the_analytic_power_of_two_means():
     assert abs(power(comparisons) - expected) < 3.5 * np.sqrt(expected * (1 - expected) / replicates)
     assert power(comparisons, benefit="below") < 0.01  # a benefit must go the stated way
     assert analytic_power_two_means(0.0, 1.0, n) == pytest.approx(0.05)
+
+
+def test_paired_rate_ratio_recovers_a_within_patient_ratio():
+    from tregsim.trial.statistics import paired_rate_ratio
+
+    rng = np.random.default_rng(21)
+    n = 2000
+    frailty = rng.gamma(2.0, 0.5, n)  # each patient's own rate, shared by both periods
+    base = rng.poisson(0.8 * 0.5 * frailty)
+    treat = rng.poisson(0.8 * 0.6 * 1.5 * frailty)
+    c = paired_rate_ratio(treat, np.full(n, 1.5), base, np.full(n, 0.5), "igf1")
+    assert c.vs == "baseline" and c.n_arm == c.n_vs == n
+    assert c.ci_low < 0.6 < c.ci_high and abs(c.estimate - 0.6) < 0.06 and c.p_value < 1e-6
+
+
+def test_paired_mean_difference_and_lesions_with_both_periods_of_one_patient():
+    from tregsim.trial.statistics import lesion_rate_ratio, paired_mean_difference
+
+    rng = np.random.default_rng(22)
+    n = 500
+    own = rng.normal(0, 1, n)
+    before, after = own + rng.normal(0, 0.2, n), own + 0.1 + rng.normal(0, 0.2, n)
+    c = paired_mean_difference(after, before, "igf1", "edss_change")
+    assert c.ci_low < 0.1 < c.ci_high and c.p_value < 1e-6 and c.test.startswith("difference")
+    rows = [{"patient": p, "arm": period, "lesions": rng.poisson(mu)}
+            for p in range(n) for period, mu in (("baseline", 1.0), ("igf1", 0.5)) for _ in range(3)]
+    c = lesion_rate_ratio(pd.DataFrame(rows), "igf1", "baseline")
+    assert c.n_arm == c.n_vs == n and c.ci_low < 0.5 < c.ci_high
