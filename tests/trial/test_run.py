@@ -138,8 +138,12 @@ def test_resume_after_a_crash_skips_the_chunks_written(trial, written, tmp_path,
     redone.clear()
     run_trial(trial, out=out, population=POPULATION, chunk_size=3, report=False)  # everything present
     assert redone == []
-    with pytest.raises(ProtocolError, match="different trial"):
-        run_trial(trial, out=out, population=POPULATION, chunk_size=3, seed=99, report=False)
+    for changed in (dict(seed=99), dict(chunk_size=4), dict(solver=EnsembleSolver(rtol=1e-7)),
+                    dict(population=TablePopulation({"burn_in_days": 121.0}))):
+        options = dict(out=out, population=POPULATION, chunk_size=3, report=False) | changed
+        with pytest.raises(ProtocolError, match="different trial"):
+            run_trial(trial, **options)
+    assert redone == []
 
 
 def test_baseline_vs_treatment_compares_each_patient_with_their_baseline():

@@ -184,6 +184,12 @@ def model_fingerprint(protocol: SimulationProtocol) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def solver_fingerprint(solver: Any) -> str:
+    """What of the solver changes results: its class, back end and tolerances (not its thread count)."""
+    keys = ("backend", "rtol", "rtol_pk", "atol_scale", "max_steps", "method", "atol")
+    return type(solver).__name__ + "".join(f":{k}={getattr(solver, k)!r}" for k in keys if hasattr(solver, k))
+
+
 def _solve(solver: Any, subjects: list[Subject], t: np.ndarray):
     """(subject, states or None, error or None) per subject."""
     if hasattr(solver, "solve_many"):
@@ -231,6 +237,7 @@ class _Run:
             "format": FORMAT, "protocol": protocol_hash(trial.model_copy(update={"replicates": 1})),
             "patients_per_arm": size, "seed": seed, "hypothesis": hypothesis, "chunk_size": self.chunk,
             "population": population_fingerprint(population), "model": model_fingerprint(self.arms[0]),
+            "solver": solver_fingerprint(solver),
         }
         self.store = storage.ChunkStore(out, identity)
         self.failures: list[TrialFailure] = []
