@@ -211,3 +211,14 @@ def test_assurance_is_the_weighted_power_over_scenarios():
         assert all(p in (0.0, 1.0) for p in powers)  # one replicate per scenario: success or not
     treat = [x for x in seen if x[0] == "treatment"]
     assert treat[-1][1] == treat[-1][2] == 6 and np.all(np.diff([x[1] for x in treat]) > 0)
+
+
+def test_matched_pairing_gives_every_arm_the_same_patients(tmp_path):
+    t = parse_trial(dict(TRIAL, replicates=1, pairing="matched", population={"size": 3}, arms=TRIAL["arms"][:2]))
+    res = run_trial(t, out=tmp_path / "m", population=POPULATION)
+    p = res.patients()
+    assert p.groupby("arm")["candidate"].apply(sorted).tolist() == [[0, 1, 2], [0, 1, 2]]
+    placebo, treated = (p[p["arm"] == a].sort_values("candidate") for a in ("placebo", "igf1-50"))
+    assert placebo["edss_w0"].tolist() == treated["edss_w0"].tolist()  # the same people at enrolment
+    html = (tmp_path / "m" / "report.html").read_text()  # written even when an endpoint is not estimable
+    assert "matched" in html and html.count("data:image/png;base64,") >= 3

@@ -109,7 +109,9 @@ def power_figure(result: TrialResult):
             if p is not None:
                 ax.plot([n_sim], [p], "o", color=line.get_color(), ms=5)
         ax.axhline(0.8, color="#888", lw=0.8, ls="--")
+        ns = [n for c in curves if c.endpoint == e for n in c.n] + [n_sim]
         ax.set_xscale("log")
+        ax.set_xlim(max(1.0, min(ns) / 1.2), max(ns) * 1.2)  # explicit: a panel may have no finite curve
         ax.set_ylim(0, 1.02)
         ax.set_title(_LABELS.get(e, e), fontsize=9)
         ax.set_xlabel("patients per arm", fontsize=8)
@@ -138,6 +140,9 @@ def trial_report(result: TrialResult, path: str | Path) -> Path:
         rep.text("Population: every patient has the parameter table's values; patients differ only in their "
                  "random immune triggers. This is not a calibrated virtual population: effects and N are those of "
                  "one parameter set.", note=True)
+    if trial.pairing == "matched":
+        rep.text("Pairing: matched, the same virtual patients in every arm. The parallel-design tests assume "
+                 "independent arms, so p-values and power here do not describe a real parallel trial.", note=True)
     rep.heading("Arms (replicate 0)")
     eps = trial.endpoint_list
     rep.table([{"arm": a, **{k: _fmt(v) for k, v in s["arms"][a].items()}} for a in arms], ["arm", "n", *eps])
