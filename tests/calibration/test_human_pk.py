@@ -16,14 +16,12 @@ from tregsim.schedule import Bolus, Infusion, Schedule
 #: Targets the shipped fit misses, with why (a model finding, reported in README and docs/model.md).
 #: Each is pinned to where it sits today, so a change that moves it shows up here.
 KNOWN_MISSES: dict[str, str] = {
-    "human_pk_iv_bolus_free_share_15min": "with ~230 ng/mL of baseline bound IGF-1, even no binding of the bolus "
-    "reaches ~0.6 at most at the measured rise; Guler's baseline was 144 and its 1987 'free' likely included "
-    "binary complexes",
-    "human_pk_healthy_thalf": "traded against Frystyk's low-dose infusion and the endogenous production (~12 h)",
-    "human_pk_free_fold_1_5ugkgh": "marginal (1.68 against <= 1.65)",
+    "human_pk_iv_bolus_free_share_15min": "the bolus binds the few unoccupied IGFBP sites and those secreted within "
+    "minutes; with ~200 ng/mL of baseline bound IGF-1, a share >= 0.6 at the measured rise needs unoccupied sites "
+    "to turn over in minutes (k_bp >~ 250/day), far from the prior; Guler's baseline was 144 and its 1987 'free' "
+    "likely included binary complexes",
 }
-KNOWN_MISS_VALUES = {"human_pk_iv_bolus_free_share_15min": (0.35, 0.6), "human_pk_healthy_thalf": (10.0, 14.0),
-                     "human_pk_free_fold_1_5ugkgh": (1.6, 1.75)}
+KNOWN_MISS_VALUES = {"human_pk_iv_bolus_free_share_15min": (0.4, 0.6)}
 
 
 @pytest.fixture(scope="module")

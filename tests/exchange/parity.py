@@ -10,11 +10,11 @@ TOLERANCE = 1e-4  # relative, on the scale of each observable (the issue's bar)
 
 
 def mouse_sc() -> SimulationProtocol:
-    """MOG EAE with IGF-1 SC 0.5 mg/kg once daily days 0-20 (immunisation at day 0, doses, death rule)."""
+    """MOG EAE with IGF-1 SC 0.1 mg/kg once daily days 0-20 (immunisation at day 0, doses, death rule)."""
     return parse_protocol({
         "kind": "simulation", "name": "mouse-sc-test", "species": "mouse", "disease": "eae_mog35_55",
         "duration_days": 30, "output_every_hours": 12, "animals": 1, "seed": 4,
-        "regimens": [{"drug": "igf1", "route": "sc", "dose": 0.5, "dose_unit": "mg/kg", "every_hours": 24,
+        "regimens": [{"drug": "igf1", "route": "sc", "dose": 0.1, "dose_unit": "mg/kg", "every_hours": 24,
                       "start_day": 0, "stop_day": 20}]}, "mouse-sc-test")
 
 

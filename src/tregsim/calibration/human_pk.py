@@ -43,7 +43,7 @@ Key = tuple[str, str]  # (parameter name, scope)
 
 #: Stage 1: IGF-1/IGF-II kinetics.
 PK_FIT: tuple[Key, ...] = (
-    ("V_free", "base"), ("V_bound", "base"), ("Bmax", "base"), ("kon", "base"), ("koff", "base"),
+    ("V_free", "base"), ("V_bound", "base"), ("Bmax", "base"), ("k_bp", "base"), ("k_bt", "base"), ("k_tb", "base"), ("kon", "base"), ("koff", "base"),
     ("CL_free", "base"), ("k_bound", "base"), ("ka_sc", "base"), ("ksyn", "base"), ("ksyn_igf2", "base"),
     ("igfbp3_factor", "disease:igfd"), ("ksyn", "disease:igfd"), ("ksyn_igf2", "disease:igfd"),
     ("k_bound", "disease:igfd"), ("ka_sc", "disease:igfd"),
@@ -63,7 +63,7 @@ GLUCOSE_TARGET_SYSTEMS = ("human_glucose",)
 #: Allometric scaling of the human fit to a 25 g mouse: rate constants and per-kg rates x (70/0.025)^0.25;
 #: volumes, binding capacity and concentration-effect parameters unchanged (explicit assumption).
 ALLOMETRIC_FACTOR = (70.0 / 0.025) ** 0.25
-MOUSE_SCALED_RATES = frozenset({"kon", "koff", "CL_free", "k_bound", "ka_sc", "ksyn", "ksyn_igf2", "k_glc", "k_cr"})
+MOUSE_SCALED_RATES = frozenset({"k_bp", "k_bt", "k_tb", "kon", "koff", "CL_free", "k_bound", "ka_sc", "ksyn", "ksyn_igf2", "k_glc", "k_cr"})
 MOUSE_SAME = frozenset({"V_free", "V_bound", "Bmax", "igfbp3_factor", "Emax_glc", "EC50_glc", "n_glc", "Emax_cr"})
 
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from tregsim.calibration import human_pk, mouse_eae
 from tregsim.calibration.apply import apply_fit, write_table
+from tregsim.calibration.mouse_anchor import human_pd_rows, reexpress_rows
 from tregsim.io import write_json
 from tregsim.model.parameters import load_table, use_tables
 from tregsim.protocol import HYPOTHESES
 from tregsim.report.html import Report
 
-FITS = ("human_pk", "mouse_eae")
+FITS = ("human_pk", "mouse_eae", "population")
 HUMAN_MAX_NFEV = 150
 HUMAN_STARTS = 2
 MOUSE_MAX_NFEV = 40
@@ -71,6 +72,36 @@ def scaled_mouse_rows(human_values: dict[tuple[str, str], float]) -> list:
     return out
 
 
+#: The virtual RRMS population (trial/population.py): candidates drawn from the priors, untreated runs each.
+POPULATION_CANDIDATES = 2048  # a power of 2 (Sobol points)
+POPULATION_FILE = "population_rrms.parquet"
+
+
+def fit_population(out: Path, rep: Report, progress: Callable[[int], None] | None = None,
+                   n_candidates: int = POPULATION_CANDIDATES) -> dict[str, Any]:
+    """Fit the virtual RRMS population's prevalence weights to the human_ms rows, check it on fresh
+    patients, and write it into ``out`` (Parquet and JSON)."""
+    from tregsim.trial.population import VirtualPopulation
+
+    t0 = time.perf_counter()
+    vp = VirtualPopulation(n_candidates=n_candidates, random_state=0).fit(progress=progress)
+    validation = vp.validate(progress=progress)
+    vp.save(out / POPULATION_FILE)
+    results = vp.target_results()
+    for r in results:
+        v = validation.get(r["id"])
+        r["fresh_patients"] = v
+        r["fresh_pass"] = (vp.targets_[r["id"]].passes(v) if v is not None and r["id"] in vp.targets_ else None)
+    rep.heading("Virtual RRMS population (prevalence weights, maximum entropy; Allen, Rieger & Musante 2016)")
+    rep.text(f"{len(vp.candidates_)} plausible candidates of {n_candidates} ({vp.n_implausible_} implausible, "
+             f"{len(vp.failures_)} failed); effective sample size of the weights {vp.ess_:.0f}. 'fresh_patients': "
+             f"{validation['n']} patients drawn from the weights and simulated with triggers never used in the fit.")
+    rep.table(results, ["id", "simulated", "low", "high", "pass", "fresh_patients", "fresh_pass", "note"])
+    return {"targets": results, "validation": validation, "ess": vp.ess_, "n_plausible": len(vp.candidates_),
+            "n_implausible": vp.n_implausible_, "failures": vp.failures_, "file": POPULATION_FILE,
+            "seconds": time.perf_counter() - t0}
+
+
 def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = None,
               progress: Callable[[int], None] | None = None, n_starts: int | None = None) -> dict[str, Any]:
     """Run the requested fits from the documented priors; write tables, summary and report into ``out``.
@@ -91,9 +122,10 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
         fit = human_pk.fit_human_pk(max_nfev=max_nfev if max_nfev is not None else HUMAN_MAX_NFEV,
                                     n_starts=n_starts or HUMAN_STARTS, progress=progress)
         costs = ", ".join(f"{k} {v:.3g}" for k, v in fit.cost_.items())
-        write_table(apply_fit("human", fit.values_, fit.sd_log_, f"{HUMAN_PK_FIT}; cost {costs}"),
-                    out / "parameters_human.csv")
-        write_table(scaled_mouse_rows(fit.values_), out / "parameters_mouse.csv")
+        mouse_rows = reexpress_rows(scaled_mouse_rows(fit.values_))  # the mouse PD kept at its fitted exposures
+        write_table(human_pd_rows(apply_fit("human", fit.values_, fit.sd_log_, f"{HUMAN_PK_FIT}; cost {costs}"),
+                                  mouse_rows), out / "parameters_human.csv")
+        write_table(mouse_rows, out / "parameters_mouse.csv")
         use_tables(str(out))  # later fits (mouse EAE) see the new PK, as they will once the tables are shipped
         results = human_pk.target_results()
         summary["fits"]["human_pk"] = {"values": {_key(k): v for k, v in fit.values_.items()},
@@ -129,6 +161,11 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
             rep.table([{"parameter": _key(k), "prior": mfit.prior_[k], "fitted": v, "sd_log": mfit.sd_log_[k],
                         "at_bound": "AT BOUND" if k in mfit.at_bound_ else ""} for k, v in mfit.values_.items()])
         write_table(rows, out / "parameters_mouse.csv")
+        # human PD = the mouse fit's (the human table is this run's when the PK was fitted, else the shipped one)
+        write_table(human_pd_rows(list(load_table("human")), rows), out / "parameters_human.csv")
+        use_tables(str(out))
+    if "population" in only:
+        summary["fits"]["population"] = fit_population(out, rep, progress)
     use_tables(None)
     write_json(out / "summary.json", summary)
     rep.write(out / "report.html")

@@ -89,7 +89,7 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("c_bound", "igf1_bound / V_bound", "ng/mL", "IGFBP-bound plasma IGF-1"),
     Assignment("c2_free", "igf2_free / V_free", "ng/mL", "free plasma IGF-II"),
     Assignment("c2_bound", "igf2_bound / V_bound", "ng/mL", "IGFBP-bound plasma IGF-II"),
-    Assignment("sites", "Bmax * igfbp3_factor - c_bound - c2_bound", "ng/mL",
+    Assignment("sites", "igfbp_free / V_bound", "ng/mL",
                "unoccupied IGFBP binding sites, in IGF mass equivalents (IGF-I and IGF-II share them)"),
     Assignment("binding", "kon * c_free * sites * V_bound - koff * igf1_bound", "ug/kg/day",
                "net association of free IGF-1 with IGFBP sites"),
@@ -133,11 +133,19 @@ STATES: tuple[State, ...] = (
     State("igf1_free", "ug/kg",
           "ka_sc * igf1_depot_sc + ka_ip * igf1_depot_ip + rate_igf1_iv + ksyn - binding - elim_free",
           "free IGF-1 (amount per kg body weight)"),
-    State("igf1_bound", "ug/kg", "binding - elim_bound", "IGFBP-bound IGF-1"),
+    State("igf1_bound", "ug/kg", "binding - elim_bound - k_bt * igf1_bound + k_tb * igf1_tissue",
+          "IGFBP-bound IGF-1 in plasma"),
+    State("igf1_tissue", "ug/kg", "k_bt * igf1_bound - k_tb * igf1_tissue",
+          "IGF-1-IGFBP complexes outside plasma (binary complexes cross the capillary wall and return intact)"),
     State("igf2_free", "ug/kg", "ksyn_igf2 - binding2 - CL_free * c2_free",
           "free IGF-II (endogenous only; cleared like free IGF-1)"),
-    State("igf2_bound", "ug/kg", "binding2 - k_bound * igf2_bound",
-          "IGFBP-bound IGF-II (eliminated like bound IGF-1)"),
+    State("igf2_bound", "ug/kg", "binding2 - k_bound * igf2_bound - k_bt * igf2_bound + k_tb * igf2_tissue",
+          "IGFBP-bound IGF-II in plasma (eliminated and exchanged like bound IGF-1)"),
+    State("igf2_tissue", "ug/kg", "k_bt * igf2_bound - k_tb * igf2_tissue",
+          "IGF-II-IGFBP complexes outside plasma"),
+    State("igfbp_free", "ug/kg", "ksyn_bp - k_bp * igfbp_free - binding - binding2",
+          "unoccupied IGFBP binding sites (IGFBP-3 with ALS), in IGF-I mass equivalents: secreted at ksyn_bp, "
+          "cleared within hours while unoccupied (k_bp), protected once an IGF binds (the complex leaves at k_bound)"),
     State("igf1_eliminated", "ug/kg", "elim_free + elim_bound",
           "cumulative IGF-1 eliminated (bookkeeping for mass balance)"),
     # --- blood glucose ------------------------------------------------------------------
@@ -250,7 +258,7 @@ SWITCH_NAMES: tuple[str, ...] = tuple(n for n, _ in SWITCHES)
 #: Kinetic parameters every species table must define (model units).
 KINETIC_PARAMETERS: tuple[str, ...] = (
     # PK
-    "V_free", "V_bound", "Bmax", "igfbp3_factor", "kon", "koff", "CL_free", "k_bound", "ksyn", "ksyn_igf2",
+    "V_free", "V_bound", "Bmax", "igfbp3_factor", "k_bp", "k_bt", "k_tb", "kon", "koff", "CL_free", "k_bound", "ksyn", "ksyn_igf2",
     "ka_sc", "ka_ip", "F_sc", "F_ip",
     # glucose
     "G0", "k_glc", "Emax_glc", "EC50_glc", "n_glc", "G_cr", "n_cr", "k_cr", "Emax_cr",
@@ -267,6 +275,8 @@ KINETIC_PARAMETERS: tuple[str, ...] = (
 #: Parameters derived from the others at a subject's baseline (computed when a subject is built, never
 #: read from a table): they make the no-drug state a steady state of the glucose equations.
 DERIVED_PARAMETERS: tuple[tuple[str, str, str], ...] = (
+    ("ksyn_bp", "ug/kg/day", "IGFBP site secretion that holds the no-drug capacity (free and occupied sites) at "
+                             "Bmax * igfbp3_factor"),
     ("glc_uptake0", "1", "glc_uptake at the endogenous free IGF-1 baseline"),
     ("glc_cr0", "1", "counter-regulation at the baseline glucose G0: Emax_cr * glc_drive(G0)"),
 )
@@ -277,13 +287,13 @@ PARAMETER_ORDER: tuple[str, ...] = KINETIC_PARAMETERS + DERIVED_NAMES + INPUT_NA
 PARAMETER_INDEX: dict[str, int] = {n: i for i, n in enumerate(PARAMETER_ORDER)}
 
 #: States holding IGF-1 inside the body (for mass balance).
-IGF1_BODY_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound")
+IGF1_BODY_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound", "igf1_tissue")
 
 #: States whose rates depend only on each other, the parameters and the inputs (never on immune states):
 #: IGF-1/IGF-II pharmacokinetics and glucose.  The coupling is one-way (the immune core reads c_free), so
 #: this subsystem can be solved on its own (PK fits, dose translation); tests check the closure.
-PK_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound", "igf2_free", "igf2_bound",
-                              "igf1_eliminated", "glucose", "counterreg")
+PK_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound", "igf1_tissue",
+                              "igf2_free", "igf2_bound", "igf2_tissue", "igfbp_free", "igf1_eliminated", "glucose", "counterreg")
 
 
 def equations_markdown() -> str:

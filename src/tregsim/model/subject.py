@@ -55,7 +55,10 @@ def pk_steady_state(values: dict[str, float]) -> dict[str, float]:
     balances elimination: ksyn = c1 (CL_free + k_bound V_bound K S), likewise for IGF-II; the sum gives
     one equation in x = c1 + c2, x (CL_free + a / (1 + K x)) = ksyn + ksyn_igf2 with a = k_bound V_bound K Bt,
     whose left side is strictly increasing: the root is unique (brentq).  Glucose rests at G0 and
-    counter-regulation at its drive there.
+    counter-regulation at its drive there.  Bt = Bmax * igfbp3_factor is the no-drug capacity, free and
+    occupied sites together; the site secretion ``ksyn_bp`` (a derived parameter) replaces what leaves:
+    unoccupied sites at k_bp, occupied ones with their IGF at k_bound.  Complexes outside plasma are in
+    balance with those inside: tissue = bound x k_bt / k_tb.
     """
     k = values["kon"] / (values["koff"] + values["k_bound"])
     bt = values["Bmax"] * values["igfbp3_factor"]
@@ -78,19 +81,23 @@ def pk_steady_state(values: dict[str, float]) -> dict[str, float]:
     state = {
         "igf1_depot_sc": 0.0, "igf1_depot_ip": 0.0,
         "igf1_free": c1 * values["V_free"], "igf1_bound": k * c1 * sites * vb,
+        "igf1_tissue": k * c1 * sites * vb * values["k_bt"] / values["k_tb"],
         "igf2_free": c2 * values["V_free"], "igf2_bound": k * c2 * sites * vb,
+        "igf2_tissue": k * c2 * sites * vb * values["k_bt"] / values["k_tb"],
+        "igfbp_free": sites * vb,
         "igf1_eliminated": 0.0, "glucose": values["G0"], "counterreg": 0.0,
     }
     # the glucose terms at this state, from the model's own (generated) assignments
     from tregsim.model.codegen import python_assignments
 
     y = np.zeros(len(STATES))
-    for name, x in state.items():
-        y[STATE_INDEX[name]] = x
+    for name, amount in state.items():
+        y[STATE_INDEX[name]] = amount
     a = python_assignments()(y, parameter_vector(values, derived={n: 0.0 for n in DERIVED_NAMES}))
     cr0 = values["Emax_cr"] * float(a["glc_drive"])
     state["counterreg"] = cr0
-    return {**state, "glc_uptake0": float(a["glc_uptake"]), "glc_cr0": cr0}  # with the derived parameters
+    ksyn_bp = vb * (values["k_bp"] * sites + kb * k * x * sites)  # secretion = loss of free and occupied sites
+    return {**state, "ksyn_bp": ksyn_bp, "glc_uptake0": float(a["glc_uptake"]), "glc_cr0": cr0}  # with the derived parameters
 
 
 def derived_parameters(values: dict[str, float]) -> dict[str, float]:
