@@ -1,22 +1,31 @@
 """Protocols: the YAML schema of the public contract as typed pydantic models.
 
-``load_protocol(path_or_name)`` reads a YAML file (``yaml.safe_load``: tags such
-as ``!!python/object`` are refused, never executed) or a built-in protocol by
-name, and validates it.  Any problem raises :class:`ProtocolError`, whose one-line
-message names the file, the field path (``regimens[0].dose``), the value given
-and what is allowed.
+``load_protocol(path_or_name)`` reads a YAML file (:func:`tregsim.safe_yaml.read_yaml`: tags such as
+``!!python/object`` are refused, never executed; duplicate keys, deep nesting and alias bombs are refused)
+or a built-in protocol by name, and validates it: strict types (``true`` and ``"50"`` are not numbers),
+finite numbers, the plausibility and work limits of :mod:`tregsim.limits`, and regimens inside the run.
+Any problem raises :class:`ProtocolError` before any work is done, with a one-line message naming the
+file, the field path (``regimens[0].dose``), the value given and what is allowed.
 """
 
 from __future__ import annotations
 
+import math
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictInt, StrictStr, ValidationError,
+                      field_validator, model_validator)
 
+from tregsim import limits as L
+from tregsim.errors import FieldProblem, ProtocolError, excerpt, number
+from tregsim.safe_yaml import field_path, read_yaml
 from tregsim.units import DOSE_UNITS_SHOWN, DoseUnit, parse_dose_unit
+
+__all__ = ["ProtocolError", "Regimen", "SimulationProtocol", "builtin_names", "builtin_text", "load_protocol",
+           "parse_protocol", "read_yaml", "to_yaml"]
 
 SPECIES_DISEASES: dict[str, tuple[str, ...]] = {
     "mouse": ("eae_mog35_55", "eae_severe", "healthy", "ghd"),
@@ -30,15 +39,26 @@ DRUGS_KNOWN: tuple[str, ...] = ("igf1", "il2", "placebo")
 ROUTES: tuple[str, ...] = ("sc", "iv", "ip", "minipump")
 DEFAULT_BODY_WEIGHT_KG = {"mouse": 0.025, "human": 70.0}
 
+#: A number: an int or a float, never true/false or text, never NaN or infinite.
+Number = Annotated[float, Strict(), AllowInfNan(False)]
+#: A whole number, never true/false, text or 2.0.
+Whole = StrictInt
 
-class ProtocolError(ValueError):
-    """A protocol is wrong.  ``str(err)`` is the one-line message for the user."""
 
-    def __init__(self, source: str, field: str, value: Any, allowed: str):
-        self.source, self.field, self.value, self.allowed = source, field, value, allowed
-        where = f"{source}: " if source else ""
-        at = f"field '{field}'" if field else "document"
-        super().__init__(f"{where}{at}: value {value!r} is not allowed; {allowed}")
+def _plain_text(v: str | None, *, newlines: bool) -> str | None:
+    """Refuse lone surrogates and control characters (they cannot be written to UTF-8 files and reports)."""
+    if v is None:
+        return v
+    try:
+        v.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise ValueError(f"text must be valid Unicode; character {err.start + 1} is a lone surrogate "
+                         f"({excerpt(v[err.start])})") from None
+    allowed = "\t\n\r" if newlines else "\t"
+    bad = next((c for c in v if (ord(c) < 32 or ord(c) == 127) and c not in allowed), None)
+    if bad is not None:
+        raise ValueError(f"text must not hold control characters such as {excerpt(bad)}")
+    return v
 
 
 class _Strict(BaseModel):
@@ -46,15 +66,20 @@ class _Strict(BaseModel):
 
 
 class Regimen(_Strict):
-    """One drug regimen.  ``dose`` is per administration, or a rate for mini-pumps and infusions."""
+    """One drug regimen.  ``dose`` is per administration, or a rate for mini-pumps and infusions.
+
+    Times are days from the start of the run; ``every_hours`` is hours.
+    """
 
     drug: Literal["igf1", "il2", "placebo"]
     route: Literal["sc", "iv", "ip", "minipump"]
-    dose: float = Field(gt=0, description="amount per administration, or rate (see dose_unit)")
-    dose_unit: str
-    every_hours: float | None = Field(default=None, gt=0, description="repeat interval (h); null: one dose")
-    start_day: float = Field(default=0.0, ge=0)
-    stop_day: float | None = Field(default=None, ge=0, description="last dose (bolus) or end of infusion (rate)")
+    dose: Number = Field(gt=0, description="amount per administration, or rate (see dose_unit)")
+    dose_unit: StrictStr
+    every_hours: Number | None = Field(default=None, ge=L.MIN_INTERVAL_HOURS, le=L.MAX_INTERVAL_HOURS,
+                                       description="repeat interval (h); null: one dose")
+    start_day: Number = Field(default=0.0, ge=0, le=L.MAX_DURATION_DAYS)
+    stop_day: Number | None = Field(default=None, ge=0, le=L.MAX_DURATION_DAYS,
+                                    description="last dose (bolus) or end of infusion (rate)")
 
     @field_validator("drug")
     @classmethod
@@ -75,19 +100,22 @@ class Regimen(_Strict):
     def _stop_after_start(cls, v: float | None, info: Any) -> float | None:
         start = info.data.get("start_day")
         if v is not None and start is not None and v < start:
-            raise ValueError(f"stop_day must be >= start_day ({start})")
+            raise ValueError(f"stop_day must be >= start_day ({start:g})")
         return v
 
     @model_validator(mode="after")
     def _unit_fits_route(self) -> Regimen:
         kind = self.unit.kind
         if self.route == "minipump" and kind != "rate":
-            raise _FieldError("dose_unit", self.dose_unit, "a mini-pump needs a rate unit such as mg/kg/day")
+            raise FieldProblem("dose_unit", self.dose_unit, "a mini-pump needs a rate unit such as mg/kg/day")
         if self.route in ("sc", "ip") and kind != "amount":
-            raise _FieldError("dose_unit", self.dose_unit, f"route {self.route} needs an amount unit such as ug/kg")
+            raise FieldProblem("dose_unit", self.dose_unit, f"route {self.route} needs an amount unit such as ug/kg")
         if kind == "rate" and self.every_hours is not None:
-            raise _FieldError("every_hours", self.every_hours,
-                              "a rate (infusion) runs continuously from start_day to stop_day; use null")
+            raise FieldProblem("every_hours", self.every_hours,
+                               "a rate (infusion) runs continuously from start_day to stop_day; use null")
+        if kind == "rate" and self.stop_day is not None and self.stop_day <= self.start_day:
+            raise FieldProblem("stop_day", self.stop_day, f"an infusion from start_day {self.start_day:g} to stop_day "
+                                                          f"{self.stop_day:g} is empty; give stop_day > start_day")
         return self
 
     @property
@@ -99,47 +127,87 @@ class Regimen(_Strict):
         """True for zero-order delivery (mini-pump or IV at a rate)."""
         return self.unit.kind == "rate"
 
-
-class _FieldError(ValueError):
-    """Raised inside validators to point at a specific sub-field."""
-
-    def __init__(self, field: str, value: Any, allowed: str):
-        self.field, self.value, self.allowed = field, value, allowed
-        super().__init__(allowed)
+    def dose_events(self, duration_days: float) -> int:
+        """Dose events this regimen adds to one subject's run: boluses, or an infusion's start and stop."""
+        if self.drug == "placebo":
+            return 0
+        if self.is_infusion:
+            return 2
+        return L.bolus_count(self.start_day, self.stop_day, self.every_hours, duration_days)
 
 
 class SimulationProtocol(_Strict):
-    """A `kind: simulation` protocol (one or more seeded subjects of one species)."""
+    """A `kind: simulation` protocol (one or more seeded subjects of one species).  Times in days."""
 
     kind: Literal["simulation"] = "simulation"
-    name: str | None = None
-    description: str | None = None
+    name: StrictStr | None = Field(default=None, max_length=L.MAX_NAME_CHARS)
+    description: StrictStr | None = Field(default=None, max_length=L.MAX_DESCRIPTION_CHARS)
     species: Literal["mouse", "human"]
-    disease: str
+    disease: StrictStr
     hypothesis: Literal["treg_only", "treg_and_th17"] = DEFAULT_HYPOTHESIS
     knockouts: list[Literal["treg_igf1r", "pan_t_igf1r"]] = Field(default_factory=list)
-    duration_days: float = Field(gt=0, le=36500)
-    output_every_hours: float | None = Field(default=None, gt=0)
-    animals: int | None = Field(default=None, ge=1, le=100000, description="mouse: number of animals")
-    subjects: int | None = Field(default=None, ge=1, le=100000, description="human: number of subjects")
-    body_weight_kg: float | None = Field(default=None, gt=0, le=500, description="converts absolute doses (ug, mg)")
-    age_years: float | None = Field(default=None, ge=18, le=90,
-                                    description="human: scales endogenous IGF-1 production (Mayo adult ranges)")
-    seed: int | None = Field(default=None, ge=0)
-    regimens: list[Regimen] = Field(default_factory=list)
+    duration_days: Number = Field(ge=L.MIN_DURATION_DAYS, le=L.MAX_DURATION_DAYS)
+    output_every_hours: Number | None = Field(default=None, ge=L.MIN_OUTPUT_EVERY_HOURS, le=L.MAX_OUTPUT_EVERY_HOURS)
+    animals: Whole | None = Field(default=None, ge=1, le=L.MAX_SUBJECTS, description="mouse: number of animals")
+    subjects: Whole | None = Field(default=None, ge=1, le=L.MAX_SUBJECTS, description="human: number of subjects")
+    body_weight_kg: Number | None = Field(default=None, gt=0, le=max(hi for _, hi in L.BODY_WEIGHT_KG.values()),
+                                          description="converts absolute doses (ug, mg)")
+    age_years: Number | None = Field(default=None, ge=L.AGE_YEARS[0], le=L.AGE_YEARS[1],
+                                     description="human: scales endogenous IGF-1 production (Mayo adult ranges)")
+    seed: Whole | None = Field(default=None, ge=0, le=L.MAX_SEED)
+    regimens: list[Regimen] = Field(default_factory=list, max_length=L.MAX_REGIMENS)
+
+    @field_validator("name")
+    @classmethod
+    def _name_text(cls, v: str | None) -> str | None:
+        return _plain_text(v, newlines=False)
+
+    @field_validator("description")
+    @classmethod
+    def _description_text(cls, v: str | None) -> str | None:
+        return _plain_text(v, newlines=True)
 
     @model_validator(mode="after")
     def _consistent(self) -> SimulationProtocol:
         allowed = SPECIES_DISEASES[self.species]
         if self.disease not in allowed:
-            raise _FieldError("disease", self.disease, f"for species {self.species}, allowed: {', '.join(allowed)}")
+            raise FieldProblem("disease", self.disease, f"for species {self.species}, allowed: {', '.join(allowed)}")
         if self.species == "human" and self.animals is not None:
-            raise _FieldError("animals", self.animals, "animals is for mouse protocols; use subjects for humans")
+            raise FieldProblem("animals", self.animals, "animals is for mouse protocols; use subjects for humans")
         if self.species == "mouse" and self.subjects is not None:
-            raise _FieldError("subjects", self.subjects, "subjects is for human protocols; use animals for mice")
+            raise FieldProblem("subjects", self.subjects, "subjects is for human protocols; use animals for mice")
         if self.species == "mouse" and self.age_years is not None:
-            raise _FieldError("age_years", self.age_years, "age_years is a human covariate")
+            raise FieldProblem("age_years", self.age_years, "age_years is a human covariate")
+        lo, hi = L.BODY_WEIGHT_KG[self.species]
+        if self.body_weight_kg is not None and not lo <= self.body_weight_kg <= hi:
+            raise FieldProblem("body_weight_kg", self.body_weight_kg, f"for species {self.species}, a weight in kg "
+                                                                      f"from {lo:g} to {hi:g}")
+        self._check_regimens()
+        self._check_work()
         return self
+
+    def _check_regimens(self) -> None:
+        """Each regimen starts inside the run and doses within the drug's plausible range."""
+        for i, r in enumerate(self.regimens):
+            at = f"regimens[{i}]"
+            if r.start_day >= self.duration_days:
+                raise FieldProblem(f"{at}.start_day", r.start_day,
+                                   f"the regimen would start when the run has ended (duration_days "
+                                   f"{self.duration_days:g}); allowed: 0 <= start_day < duration_days")
+            L.check_dose(f"{at}.dose", r.drug, r.dose, r.dose_unit, r.unit, self.weight_kg)
+
+    def _check_work(self) -> None:
+        """The output grid, subjects, subject-years and dose events against :mod:`tregsim.limits`."""
+        grid_field = "output_every_hours" if self.output_every_hours is not None else "duration_days"
+        subjects_field = "animals" if self.animals is not None else ("subjects" if self.subjects is not None
+                                                                     else grid_field)
+        L.check_work(duration_days=self.duration_days, output_step_days=self.output_step_days,
+                     output_field=grid_field, subjects=self.n_subjects, subjects_field=subjects_field,
+                     drug_given=any(r.drug != "placebo" for r in self.regimens))
+        events = [r.dose_events(self.duration_days) for r in self.regimens]
+        if sum(events) > L.MAX_DOSE_EVENTS:
+            i = max(range(len(events)), key=events.__getitem__)
+            L.check_dose_events(f"regimens[{i}].every_hours", self.regimens[i].every_hours, sum(events))
 
     @property
     def n_subjects(self) -> int:
@@ -156,17 +224,14 @@ class SimulationProtocol(_Strict):
         return hours / 24.0
 
 
-# --------------------------------------------------------------------------- loading
+# --------------------------------------------------------------------------- translating pydantic's errors
 
-
-def _path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+_UNITS = {"duration_days": "days", "start_day": "days", "stop_day": "days", "output_every_hours": "hours",
+          "every_hours": "hours", "body_weight_kg": "kg", "age_years": "years"}
+_ALLOWED_FIELDS = {
+    "": sorted(SimulationProtocol.model_fields),
+    "regimen": sorted(Regimen.model_fields),
+}
 
 
 def _lookup(data: Any, loc: tuple) -> Any:
@@ -179,40 +244,100 @@ def _lookup(data: Any, loc: tuple) -> Any:
     return cur
 
 
-_ALLOWED_FIELDS = {
-    "": sorted(SimulationProtocol.model_fields),
-    "regimen": sorted(Regimen.model_fields),
-}
+def _model_field(loc: tuple) -> tuple[type[BaseModel], str] | None:
+    if len(loc) == 1 and isinstance(loc[0], str):
+        return SimulationProtocol, loc[0]
+    if len(loc) == 3 and loc[0] == "regimens" and isinstance(loc[2], str):
+        return Regimen, loc[2]
+    return None
+
+
+def _range_text(loc: tuple) -> str:
+    """What a numeric field allows, from its declared bounds: 'a number of days from 0.000694 to 36500'."""
+    found = _model_field(loc)
+    if found is None or found[1] not in found[0].model_fields:
+        return "a number"
+    model, name = found
+    info = model.model_fields[name]
+    whole = "whole number" if "int" in repr(info.annotation) else "number"
+    unit = f" of {_UNITS[name]}" if name in _UNITS else ""
+    lo = hi = ""
+    for m in info.metadata:  # annotated-types constraints: Ge(ge=...), Gt(gt=...), Le(le=...), Lt(lt=...)
+        for attr, op in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
+            if getattr(m, attr, None) is not None:
+                text = f"{op} {number(getattr(m, attr))}"
+                lo, hi = (text, hi) if attr[0] == "g" else (lo, text)
+    if name == "dose":
+        hi = "<= the drug's plausible maximum (igf1: 10 mg/kg per administration or per day; tregsim.limits)"
+    bounds = " and ".join(b for b in (lo, hi) if b)
+    null = " (or null)" if not info.is_required() and info.default is None else ""
+    return f"a {whole}{unit}" + (f" {bounds}" if bounds else "") + null
+
+
+def _number_problem(value: Any, loc: tuple) -> str:
+    allowed = _range_text(loc)
+    if isinstance(value, bool):
+        return f"true/false is not a number; allowed: {allowed}"
+    if isinstance(value, str):
+        return f"text is not a number (write numbers without quotes); allowed: {allowed}"
+    if isinstance(value, float) and math.isnan(value):
+        return f"NaN is not a number; allowed: {allowed}"
+    if isinstance(value, float) and math.isinf(value):
+        return f"the value must be finite; allowed: {allowed}"
+    if isinstance(value, float) and "whole" in allowed:
+        return f"a whole number is required; allowed: {allowed}"
+    return f"allowed: {allowed}"
 
 
 def _translate(err: ValidationError, data: Any, source: str) -> ProtocolError:
     """Turn the first pydantic error into one ProtocolError naming field, value and what is allowed."""
     e = err.errors()[0]
-    loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith(("function-", "literal["))))
+    loc = tuple(e["loc"])
     ctx_err = (e.get("ctx") or {}).get("error")
-    if isinstance(ctx_err, _FieldError):
-        return ProtocolError(source, _path(loc + (ctx_err.field,)), ctx_err.value, ctx_err.allowed)
+    if isinstance(ctx_err, FieldProblem):
+        return ProtocolError(source, field_path(loc + (ctx_err.field,)), ctx_err.value, ctx_err.allowed)
     value = e.get("input", _lookup(data, loc))
-    if e["type"] == "extra_forbidden":
+    kind, where = e["type"], field_path(loc)
+    if kind in ("extra_forbidden", "invalid_key"):
         parent = "regimen" if "regimens" in loc else ""
-        return ProtocolError(source, _path(loc), value,
+        return ProtocolError(source, where, value,
                              f"unknown field; allowed fields: {', '.join(_ALLOWED_FIELDS[parent])}")
-    if e["type"] == "missing":
-        return ProtocolError(source, _path(loc), None, "this field is required")
+    if kind == "missing":
+        return ProtocolError(source, where, None, "this field is required")
+    if kind in ("float_type", "int_type", "finite_number", "float_parsing", "int_parsing", "int_from_float") or (
+            kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal")):
+        return ProtocolError(source, where, value, _number_problem(value, loc))
+    if kind == "string_type":
+        return ProtocolError(source, where, value, "text is required" + (
+            f"; allowed: {', '.join(DOSE_UNITS_SHOWN)}" if loc[-1:] == ("dose_unit",) else ""))
+    if kind == "string_unicode":
+        return ProtocolError(source, where, value, "text must be valid Unicode (no lone surrogates such as \\ud800)")
+    if kind == "string_too_long":
+        return ProtocolError(source, where, value, f"at most {e['ctx']['max_length']} characters")
+    if kind == "too_long":
+        return ProtocolError(source, where, value, f"at most {e['ctx']['max_length']} entries (limit MAX_REGIMENS)")
+    if kind == "list_type":
+        return ProtocolError(source, where, value, "a list is required (YAML: [a, b] or one '- item' per line)")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return ProtocolError(source, where, value, "a mapping with fields "
+                             + ", ".join(_ALLOWED_FIELDS["regimen" if "regimens" in loc else ""]))
+    if kind == "literal_error":
+        expected = (e.get("ctx") or {}).get("expected", "")
+        return ProtocolError(source, where, value, f"allowed: {expected.replace(' or ', ', ')}".replace("'", ""))
     msg = e["msg"]
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     if loc and loc[-1] == "dose_unit" and "unit" not in msg:
         msg = f"allowed: {', '.join(DOSE_UNITS_SHOWN)}"
-    return ProtocolError(source, _path(loc), value, msg[0].lower() + msg[1:] if msg else "invalid")
+    return ProtocolError(source, where, value, msg[0].lower() + msg[1:] if msg else "invalid")
 
 
 def parse_protocol(data: Any, source: str = "<protocol>") -> SimulationProtocol:
-    """Validate a protocol already read into Python objects."""
+    """Validate a protocol already read into Python objects (see :func:`load_protocol`)."""
     if not isinstance(data, dict):
         raise ProtocolError(source, "", data, "a protocol is a YAML mapping with fields such as kind, species")
     kind = data.get("kind", "simulation")
-    if kind == "trial":
+    if isinstance(kind, str) and kind == "trial":
         raise ProtocolError(source, "kind", kind,
                             "trial protocols are run by `tregsim trial`, which this version does not have yet; "
                             "allowed here: simulation")
@@ -220,6 +345,9 @@ def parse_protocol(data: Any, source: str = "<protocol>") -> SimulationProtocol:
         return SimulationProtocol.model_validate(data)
     except ValidationError as err:
         raise _translate(err, data, source) from None
+
+
+# --------------------------------------------------------------------------- loading
 
 
 def builtin_names() -> list[str]:
@@ -235,39 +363,47 @@ def builtin_text(name: str) -> str:
     return resources.files("tregsim.data").joinpath("protocols", f"{name}.yaml").read_text(encoding="utf-8")
 
 
-def read_yaml(text: str, source: str) -> Any:
-    """``yaml.safe_load`` with errors turned into ProtocolError (never executes tags)."""
+def _read_text(path: Path, source: str) -> str:
+    """A protocol file's text: at most MAX_FILE_BYTES, UTF-8, not binary."""
     try:
-        return yaml.safe_load(text)
-    except yaml.constructor.ConstructorError as err:
-        raise ProtocolError(source, "", str(err.problem_mark).strip() if err.problem_mark else None,
-                            f"not valid protocol YAML: {err.problem}; YAML tags such as !!python/object are refused"
-                            ) from None
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
-        raise ProtocolError(source, "", where, f"not valid YAML: {getattr(err, 'problem', err)}") from None
+        with path.open("rb") as f:
+            raw = f.read(L.MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise ProtocolError(source, "PROTOCOL", str(path), f"cannot be read ({err.strerror or err})") from None
+    if len(raw) > L.MAX_FILE_BYTES:
+        raise ProtocolError(source, "PROTOCOL", str(path), f"the file is larger than {L.MAX_FILE_BYTES:,} bytes "
+                                                           "(limit MAX_FILE_BYTES); a protocol is a short YAML text")
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        raise ProtocolError(source, "PROTOCOL", str(path), f"holds a NUL byte at byte {at}: a binary file, not YAML "
+                                                           "text; give a protocol YAML file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ProtocolError(source, "PROTOCOL", str(path), f"is not UTF-8 text (byte 0x{raw[err.start]:02x} at "
+                                                           f"byte {err.start}); give a protocol YAML file") from None
 
 
 def load_protocol(ref: str | Path) -> SimulationProtocol:
     """Load a protocol from a YAML file path or a built-in protocol name.
 
     Raises:
-        ProtocolError: the file is missing, is not YAML, or does not follow the schema.
+        ProtocolError: the file is missing, is not YAML, does not follow the schema or exceeds the limits.
     """
+    text_ref = str(ref)
+    if not text_ref or "\x00" in text_ref:
+        raise ProtocolError("", "PROTOCOL", text_ref, "give a YAML file or a built-in protocol name "
+                            f"({', '.join(builtin_names())})")
     path = Path(ref)
-    if path.suffix.lower() in (".yaml", ".yml") or path.exists() or "/" in str(ref):
-        source = str(path)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists() or "/" in text_ref:
+        source = text_ref
         if not path.is_file():
-            raise ProtocolError(source, "PROTOCOL", str(ref), "no such file; give a YAML file or a built-in "
+            raise ProtocolError(source, "PROTOCOL", text_ref, "no such file; give a YAML file or a built-in "
                                 f"protocol name ({', '.join(builtin_names())})")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as err:
-            raise ProtocolError(source, "PROTOCOL", str(ref), f"cannot be read as UTF-8 text ({err})") from None
+        text = _read_text(path, source)
     else:
         source = f"built-in:{ref}"
-        text = builtin_text(str(ref))
+        text = builtin_text(text_ref)
     return parse_protocol(read_yaml(text, source), source)
 
 

@@ -153,16 +153,50 @@ class Segment:
         return int(self.inside.sum())
 
 
+#: Events closer than this (relative to max(1, |t|) days) are one instant: 1e-10 is 8.6 us near day 0 and
+#: 0.3 s after 100 years, a thousand times the engine's smallest step (1e-13 relative), so two regimens whose
+#: dose times differ only by rounding (a dose every 5 h and one every 1.1 h) never leave a stretch too short
+#: to integrate ("step size underflow").
+SAME_INSTANT = 1e-10
+
+
+def _instants(times: np.ndarray, anchors: tuple[float, ...]) -> dict[float, float]:
+    """Map each time to the instant it belongs to: an anchor (start, end, first and last output) within
+    :data:`SAME_INSTANT`, else the earliest of a run of times each within SAME_INSTANT of the run's first."""
+    snap: dict[float, float] = {}
+    rep: float | None = None
+    for t in np.unique(np.asarray(times, dtype=float)).tolist():
+        near = [a for a in anchors if abs(t - a) <= SAME_INSTANT * max(1.0, abs(a))]
+        if near:
+            snap[t] = near[0]
+            continue
+        if rep is None or t - rep > SAME_INSTANT * max(1.0, abs(rep)):
+            rep = t
+        snap[t] = rep
+    return snap
+
+
 def segments(schedule: Schedule, t_end: float, t_out: np.ndarray):
-    """Yield the :class:`Segment` s of ``schedule`` over [0, t_end] for output times ``t_out``."""
+    """Yield the :class:`Segment` s of ``schedule`` over [0, t_end] for output times ``t_out``.
+
+    Event times closer than :data:`SAME_INSTANT` are merged into one breakpoint (their boluses applied and
+    their infusions switched together), so no stretch is shorter than the integrators can step.
+    """
     t_out = np.asarray(t_out, dtype=float)
-    bps = np.unique(np.concatenate([schedule.breakpoints(0.0, t_end), t_out[:1], t_out[-1:]]))
+    raw = np.concatenate([schedule.breakpoints(0.0, t_end), t_out[:1], t_out[-1:]])
+    anchors = tuple(float(a) for a in (0.0, t_end, *t_out[:1], *t_out[-1:]))
+    snap = _instants(raw, anchors)
+    bps = np.unique(np.fromiter(snap.values(), dtype=float, count=len(snap)))
     by_time: dict[float, list[Bolus]] = {}
     for b in schedule.boluses:
-        by_time.setdefault(b.time, []).append(b)
+        by_time.setdefault(snap.get(b.time, b.time), []).append(b)
+    spans = [(snap.get(inf.start, inf.start), snap.get(inf.stop, inf.stop), inf) for inf in schedule.infusions]
     for i, t0 in enumerate(bps):
         t1 = float(bps[i + 1]) if i + 1 < len(bps) else None
         inside = (t_out > t0) & (t_out <= t1) if t1 is not None else np.zeros(len(t_out), bool)
         t_eval = np.append(t_out[inside & (t_out < t1)], t1) if t1 is not None else np.empty(0)
-        yield Segment(float(t0), t1, by_time.get(float(t0), []), schedule.inputs_at(float(t0)), t_out == t0,
-                      inside, t_eval)
+        inputs = dict.fromkeys(INPUT_NAMES, 0.0)
+        for start, stop, inf in spans:
+            if start <= t0 < stop:
+                inputs[inf.name] += inf.rate
+        yield Segment(float(t0), t1, by_time.get(float(t0), []), inputs, t_out == t0, inside, t_eval)
