@@ -1,71 +1,154 @@
 """The ``tregsim`` command line (see the public contract, INTERFACE.md).
 
-Exit codes: 0 done; 2 the input is wrong (one message naming file, field, value and what is
-allowed; no traceback); 1 an internal error.
+Exit codes: 0 done; 2 the input is wrong (one line naming the file or option, the field, the value and
+what is allowed; no traceback, no framed usage box); 1 an internal error, or a solver failure (after the
+results of the subjects that solved are written).  Every option and the results folder are checked before
+any work; results are staged and moved into place only when complete (:func:`tregsim.io.staged`).
 """
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from typer.core import TyperGroup
 
+from tregsim.errors import InputError
+from tregsim.io import prepare_out_dir, staged
+from tregsim.limits import MAX_SEED
 from tregsim.protocol import ProtocolError, builtin_names, builtin_text, load_protocol
 
+try:  # typer >= 0.2x vendors click as typer._click
+    from typer import Abort as _Abort
+    from typer._click.exceptions import BadParameter, NoArgsIsHelpError, UsageError
+except ImportError:  # pragma: no cover - typer on top of click
+    from click.exceptions import Abort as _Abort, BadParameter, NoArgsIsHelpError, UsageError
+
+__all__ = ["InputError", "app", "main"]
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _usage_line(e: UsageError) -> str:
+    """Click's usage error as one line: the option, what is wrong, and where help is."""
+    command = e.ctx.command_path if e.ctx is not None else "tregsim"
+    if isinstance(e, BadParameter) and e.param is not None and type(e) is BadParameter:
+        opts = getattr(e.param, "opts", None) or [e.param.name or "?"]
+        text = f"{opts[0] if opts[0].startswith('-') else opts[0].upper()}: {e.message}"
+    else:
+        text = e.format_message()
+    return _one_line(f"{text} (see `{command} --help`)")
+
+
+class _OneLineGroup(TyperGroup):
+    """The top-level group: usage errors as one line on stderr and exit 2, never a framed box."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            rv = super().main(args=args, prog_name=prog_name, complete_var=complete_var, standalone_mode=False,
+                              **extra)
+        except NoArgsIsHelpError as e:  # `tregsim` alone: the help, as ever (exit 2)
+            if e.format_message().strip():
+                typer.echo(e.format_message())
+            rv = 2
+        except UsageError as e:
+            sys.stderr.write(f"tregsim: error: {_usage_line(e)}\n")
+            rv = 2
+        except _Abort:
+            sys.stderr.write("tregsim: error: interrupted\n")
+            rv = 130
+        code = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
 app = typer.Typer(
-    name="tregsim", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    name="tregsim", add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=_OneLineGroup,
     help="tregsim: the in-silico laboratory for IGF-1 -> IGF1R -> Treg -> Teff -> myelin -> disability "
          "(mouse EAE and human RRMS).",
 )
 err = Console(stderr=True)
 
 
-class InputError(Exception):
-    """A user input problem outside a protocol file (e.g. an --out folder that holds results)."""
-
-
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"tregsim: error: {' '.join(message.split())}\n")  # one line, never wrapped
+    sys.stderr.write(f"tregsim: error: {_one_line(message)}\n")  # one line, never wrapped
     raise typer.Exit(code)
 
 
 @contextmanager
 def _errors():
-    """Map input problems to exit 2 with one line, anything unexpected to exit 1."""
+    """Map input problems to exit 2 with one line, solver failures and anything unexpected to exit 1."""
     try:
         yield
-    except (ProtocolError, InputError) as e:
+    except InputError as e:
         _fail(str(e), 2)
     except typer.Exit:
         raise
     except KeyboardInterrupt:
         _fail("interrupted", 130)
     except Exception as e:  # noqa: BLE001 - the CLI's last line of defence
+        from tregsim.solve.reference import SolveError
+
+        if isinstance(e, SolveError):
+            _fail(f"solver failure: {e}; no results were written", 1)
         _fail(f"internal error: {type(e).__name__}: {e} (please report it)", 1)
 
 
-def _out_dir(out: Optional[Path], command: str, overwrite: bool) -> Path:
-    """The results folder: ``--out``, or a new folder under ./tregsim-out/.  Never silently overwrites."""
+# --------------------------------------------------------------------------- option checks (before any work)
+
+
+def _int_range(lo: int, hi: int, hi_shown: str | None = None) -> Callable[[Optional[int]], Optional[int]]:
+    """A callback refusing integers outside [lo, hi] with the value and the range named."""
+
+    def check(value: Optional[int]) -> Optional[int]:
+        if value is not None and not lo <= value <= hi:
+            raise BadParameter(f"value {value} is not allowed; allowed: an integer from {lo} to {hi_shown or hi}")
+        return value
+
+    return check
+
+
+def _float_range(lo: float, hi: float) -> Callable[[Optional[float]], Optional[float]]:
+    """A callback refusing NaN, infinities and numbers outside [lo, hi]."""
+
+    def check(value: Optional[float]) -> Optional[float]:
+        if value is not None and not (math.isfinite(value) and lo <= value <= hi):
+            what = "NaN is not a number; " if math.isnan(value) else ""
+            raise BadParameter(f"value {value} is not allowed; {what}allowed: a number from {lo:g} to {hi:g}")
+        return value
+
+    return check
+
+
+_seed_ok = _int_range(0, MAX_SEED, "2^63-1")
+
+
+def _out_dir(out: Optional[str], command: str, overwrite: bool, outputs: tuple[str, ...]) -> tuple[Path, bool]:
+    """The results folder: ``--out``, or a new folder under ./tregsim-out/; checked, created and writable.
+
+    Never silently overwrites: a folder holding any of ``outputs`` needs ``--overwrite``.
+    """
     if out is None:
         base = Path("tregsim-out")
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        out = base / f"{command}-{stamp}"
+        path = base / f"{command}-{stamp}"
         k = 1
-        while out.exists():
+        while path.exists():
             k += 1
-            out = base / f"{command}-{stamp}-{k}"
-    elif out.exists() and not out.is_dir():
-        raise InputError(f"--out: value '{out}' is a file; give a folder")
-    elif (out / "summary.json").exists() and not overwrite:
-        raise InputError(f"--out: value '{out}' already holds results (summary.json); "
-                         "give a new folder or pass --overwrite")
-    return out
+            path = base / f"{command}-{stamp}-{k}"
+        out = str(path)
+    return prepare_out_dir(out, outputs, overwrite)
 
 
 @contextmanager
@@ -80,15 +163,22 @@ def _progress(total: int, label: str):
         yield lambda n=1: bar.advance(task, n)
 
 
-OutOpt = Annotated[Optional[Path], typer.Option("--out", help="results folder (default: a new folder under ./tregsim-out/)")]
-OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="allow writing into a folder that already holds results")]
+OutOpt = Annotated[Optional[str], typer.Option("--out", help="results folder (default: a new folder under ./tregsim-out/)", show_default=False)]
+OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="allow replacing the results a folder already holds")]
+SIMULATE_OUTPUTS = ("timecourse.csv", "subjects.parquet", "summary.json", "protocol.yaml", "report.html")
+REPRODUCE_OUTPUTS = ("summary.json", "report.html")
+CALIBRATE_OUTPUTS = ("parameters_human.csv", "parameters_mouse.csv", "summary.json", "report.html")
+
+
+def _seed_option(help_text: str) -> Any:
+    return typer.Option("--seed", callback=_seed_ok, help=f"{help_text}; 0 to 2^63-1")
 
 
 @app.command()
 def simulate(
     protocol: Annotated[str, typer.Argument(help="a protocol YAML file or a built-in protocol name (see `tregsim protocols`)")],
     out: OutOpt = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the subjects' random draws (default: the protocol's, else 0)")] = None,
+    seed: Annotated[Optional[int], _seed_option("seed of the subjects' random draws (default: the protocol's, else 0)")] = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Simulate a protocol: timecourse.csv, subjects.parquet, summary.json and report.html."""
@@ -97,20 +187,25 @@ def simulate(
 
     with _errors():
         proto = load_protocol(protocol)
-        folder = _out_dir(out, "simulate", overwrite)
-        with _progress(proto.n_subjects, f"simulating {proto.n_subjects} subject(s)") as advance:
-            result = run_sim(proto, seed=seed, progress=advance)
-        result.write(folder)
-        simulation_report(result, folder / "report.html")
-        _print_metrics(result.metrics, folder, result.failures)
+        folder, created = _out_dir(out, "simulate", overwrite, SIMULATE_OUTPUTS)
+        with staged(folder, created) as stage:
+            with _progress(proto.n_subjects, f"simulating {proto.n_subjects} subject(s)") as advance:
+                result = run_sim(proto, seed=seed, progress=advance)
+            result.write(stage)
+            simulation_report(result, stage / "report.html")
+        _print_metrics(result.metrics, folder)
+        if result.failures:
+            first = result.failures[0]
+            _fail(f"solver failure: {len(result.failures)} of {proto.n_subjects} subject(s) failed to solve "
+                  f"(subjects {', '.join(str(f.subject) for f in result.failures[:10])}"
+                  f"{', ...' if len(result.failures) > 10 else ''}; first: {first.message}); the other subjects' "
+                  f"results are in {folder} (summary.json 'failures' lists every failed subject with its seed)", 1)
 
 
-def _print_metrics(metrics: dict, folder: Path, failures: list) -> None:
+def _print_metrics(metrics: dict, folder: Path) -> None:
     con = Console()
     for k, v in metrics.items():
         con.print(f"  {k:24s} {v:.4g}" if isinstance(v, float) else f"  {k:24s} {v}", highlight=False)
-    if failures:
-        err.print(f"[yellow]{len(failures)} subject(s) failed to solve; see summary.json 'failures' (with seeds)[/]")
     con.print(f"results in {folder}", highlight=False)
 
 
@@ -118,8 +213,8 @@ def _print_metrics(metrics: dict, folder: Path, failures: list) -> None:
 def reproduce(
     study: Annotated[str, typer.Argument(help="the study to reproduce: bilbao2014")],
     out: OutOpt = None,
-    animals: Annotated[int, typer.Option("--animals", min=2, max=2000, help="seeded animals per experiment (>= 20 recommended; 40 keeps binomial noise on fractions near 0.06)")] = 40,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the animals' random draws")] = 1,
+    animals: Annotated[int, typer.Option("--animals", callback=_int_range(2, 2000), help="seeded animals per experiment, 2 to 2000 (>= 20 recommended; 40 keeps binomial noise on fractions near 0.06)")] = 40,
+    seed: Annotated[int, _seed_option("seed of the animals' random draws")] = 1,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Reproduce a published study in silico under every named hypothesis: summary.json and report.html."""
@@ -130,11 +225,13 @@ def reproduce(
     with _errors():
         if study not in STUDIES:
             raise InputError(f"reproduce: study '{study}' is not allowed; allowed: {', '.join(STUDIES)}")
-        folder = _out_dir(out, "reproduce", overwrite)
-        total = len(HYPOTHESES) * len(b14.EAE_EXPERIMENTS)
-        with _progress(total, f"{study}: {len(HYPOTHESES)} hypotheses x {len(b14.EAE_EXPERIMENTS)} arms") as advance:
-            result = reproduce_bilbao2014(animals=animals, seed=seed, progress=advance)
-        result.write(folder)
+        b14.EAE_EXPERIMENTS[0].protocol(HYPOTHESES[0], animals, seed)  # the limits, before any work
+        folder, created = _out_dir(out, "reproduce", overwrite, REPRODUCE_OUTPUTS)
+        with staged(folder, created) as stage:
+            total = len(HYPOTHESES) * len(b14.EAE_EXPERIMENTS)
+            with _progress(total, f"{study}: {len(HYPOTHESES)} hypotheses x {len(b14.EAE_EXPERIMENTS)} arms") as advance:
+                result = reproduce_bilbao2014(animals=animals, seed=seed, progress=advance)
+            result.write(stage)
         con = Console()
         for h, d in result.summary()["hypotheses"].items():
             flag = "all met" if d["all_met"] else "missed: " + ", ".join(d["missed"])
@@ -148,8 +245,8 @@ def calibrate(
     targets: Annotated[Optional[Path], typer.Option("--targets", help="targets CSV (default: the shipped targets.csv)")] = None,
     out: OutOpt = None,
     only: Annotated[Optional[str], typer.Option("--only", help="human_pk or mouse_eae (default: both)")] = None,
-    max_evals: Annotated[Optional[int], typer.Option("--max-evals", min=1, help="least-squares evaluations per start (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
-    starts: Annotated[Optional[int], typer.Option("--starts", min=1, max=50, help="starts per fit (default: each fit's own; the first start is always the documented priors)")] = None,
+    max_evals: Annotated[Optional[int], typer.Option("--max-evals", callback=_int_range(1, 1_000_000), help="least-squares evaluations per start, 1 to 1000000 (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
+    starts: Annotated[Optional[int], typer.Option("--starts", callback=_int_range(1, 50), help="starts per fit, 1 to 50 (default: each fit's own; the first start is always the documented priors)")] = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
     """Fit the free parameters to the targets (takes minutes); the shipped tables are not changed.
@@ -167,12 +264,13 @@ def calibrate(
                 raise InputError(f"--targets: value '{targets}' is not a file; give a CSV with the columns of targets.csv")
             try:
                 use_targets(str(targets))
-            except (KeyError, ValueError) as e:
+            except (KeyError, ValueError, UnicodeDecodeError) as e:
                 raise InputError(f"{targets}: not a targets CSV ({e}); needed columns: id, system, quantity, value, "
                                  "low, high, unit, use, source, mark") from None
-        folder = _out_dir(out, "calibrate", overwrite)
+        folder, created = _out_dir(out, "calibrate", overwrite, CALIBRATE_OUTPUTS)
         sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer)\n")
-        summary = run_calibration(folder, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
+        with staged(folder, created) as stage:
+            summary = run_calibration(stage, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():
             costs = {k: v["cost"] for k, v in fit.items() if isinstance(v, dict) and "cost" in v}
             if "cost" in fit:
@@ -217,11 +315,12 @@ def run(
     study in silico under every hypothesis, the mouse-to-patient dose translation, and people with
     RRMS on label-range rhIGF-1, with one report.html.
     """
-    from tregsim.main_job import run_main_job
+    from tregsim.main_job import HUMAN_ARM, run_main_job
 
     with _errors():
-        folder = _out_dir(out, "run", overwrite)
-        summary = run_main_job(folder, quick=quick, progress_factory=_progress)
+        folder, created = _out_dir(out, "run", overwrite, ("summary.json", "report.html", "bilbao2014", HUMAN_ARM))
+        with staged(folder, created) as stage:
+            summary = run_main_job(stage, quick=quick, progress_factory=_progress)
         con = Console()
         for h, d in summary["bilbao2014"]["hypotheses"].items():
             con.print(f"  bilbao2014 {h:14s} targets {d['targets_met']}/{d['targets_total']}"
@@ -239,22 +338,28 @@ def run(
 @app.command()
 def bench(
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object (INTERFACE keys) instead of a table")] = False,
-    patients: Annotated[int, typer.Option("--patients", min=1, max=100000, help="virtual RRMS patients per case")] = 32,
-    years: Annotated[float, typer.Option("--years", min=0.1, max=10, help="years simulated per patient")] = 2.0,
-    scipy_patients: Annotated[int, typer.Option("--scipy-patients", min=1, help="patients through the slow scipy "
+    patients: Annotated[int, typer.Option("--patients", callback=_int_range(1, 100000), help="virtual RRMS patients per case, 1 to 100000")] = 32,
+    years: Annotated[float, typer.Option("--years", callback=_float_range(0.1, 10), help="years simulated per patient, 0.1 to 10")] = 2.0,
+    scipy_patients: Annotated[int, typer.Option("--scipy-patients", callback=_int_range(1, 100000), help="patients through the slow scipy "
                               "loop (its throughput is measured on these)")] = 2,
-    reference_patients: Annotated[int, typer.Option("--reference-patients", min=1, help="patients checked against "
+    reference_patients: Annotated[int, typer.Option("--reference-patients", callback=_int_range(1, 100000), help="patients checked against "
                                   "a tight-tolerance reference (max_rel_error)")] = 2,
 ) -> None:
     """Engine vs libRoadRunner vs the scipy loop on the same RRMS patients, untreated and on IGF-1 SC q12h."""
     import json
 
-    from tregsim.bench import run_bench
+    from tregsim.bench import CASES, bench_protocol, run_bench
 
     with _errors():
         if scipy_patients > patients or reference_patients > patients:
             raise InputError(f"--scipy-patients/--reference-patients: values {scipy_patients}/{reference_patients} "
                              f"are not allowed; at most --patients ({patients})")
+        for case in CASES:  # the protocol limits (output points, subject-years), before any work
+            try:
+                bench_protocol(case, patients, years)
+            except ProtocolError as e:
+                raise InputError(f"--patients/--years: {patients} patients x {years:g} years is more than the "
+                                 f"limits allow: {e.allowed}") from None
         say = (lambda msg: err.print(f"[dim]{msg}[/dim]")) if sys.stderr.isatty() else None
         result = run_bench(patients, years, scipy_patients, reference_patients, progress=say)
         if as_json:
@@ -277,25 +382,38 @@ export_app = typer.Typer(no_args_is_help=True, help="Write the model for other t
 app.add_typer(export_app, name="export")
 
 
-def _new_file(path: Path, overwrite: bool) -> Path:
-    """A file to write: never silently overwrites, never into a missing folder."""
-    if path.exists() and path.is_dir():
+def _new_file(file: str, overwrite: bool) -> Path:
+    """A file to write: never silently overwrites, never into a missing or unwritable folder."""
+    import os
+    import tempfile
+
+    if not file.strip():
+        raise InputError("FILE: value '' is empty; give a file name such as model.xml")
+    path = Path(file)
+    if path.is_dir():
         raise InputError(f"FILE: value '{path}' is a folder; give a file name such as model.xml")
     if path.exists() and not overwrite:
         raise InputError(f"FILE: value '{path}' already exists; give a new file name or pass --overwrite")
-    if not path.parent.exists():
-        raise InputError(f"FILE: value '{path}': folder '{path.parent}' does not exist")
+    parent = path.parent
+    if not parent.is_dir():
+        raise InputError(f"FILE: value '{path}': folder '{parent}' does not exist")
+    try:  # a probe, not os.access: root passes os.access where writing still fails (/proc)
+        fd, probe = tempfile.mkstemp(prefix=".tregsim-probe-", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise InputError(f"FILE: value '{path}': folder '{parent}' is not writable ({e.strerror or e})") from None
     return path
 
 
 @export_app.command("sbml")
 def export_sbml(
-    file: Annotated[Path, typer.Argument(help="the SBML file to write (e.g. model.xml)")],
+    file: Annotated[str, typer.Argument(help="the SBML file to write (e.g. model.xml)")],
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="a protocol YAML file or built-in name: its "
                         "doses, infusions, knockouts and that seed's immune triggers become SBML events")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the random draws (default: the "
-                    "protocol's, else 0), as in `tregsim simulate`")] = None,
-    subject: Annotated[int, typer.Option("--subject", min=0, help="which animal or patient of the protocol (0-based)")] = 0,
+    seed: Annotated[Optional[int], _seed_option("seed of the random draws (default: the protocol's, else 0), as in "
+                                                "`tregsim simulate`")] = None,
+    subject: Annotated[int, typer.Option("--subject", callback=_int_range(0, 99_999), help="which animal or patient of the protocol (0-based)")] = 0,
     species: Annotated[str, typer.Option("--species", help="without --protocol: mouse (EAE, 60 days) or human "
                        "(RRMS, 365 days), no doses")] = "mouse",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace FILE if it exists")] = False,
@@ -321,21 +439,18 @@ def export_sbml(
 
 @export_app.command("omex")
 def export_omex(
-    out: Annotated[Path, typer.Argument(help="folder for bilbao2014.omex")],
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0, help="seed of the two animals (default: the "
-                    "protocols' own, 1)")] = None,
+    out: Annotated[str, typer.Argument(help="folder for bilbao2014.omex")],
+    seed: Annotated[Optional[int], _seed_option("seed of the two animals (default: the protocols' own, 1)")] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="replace an existing bilbao2014.omex")] = False,
 ) -> None:
     """A COMBINE archive (SBML + SED-ML) of the seed study: vehicle vs IGF-1 EAE, one animal each."""
     from tregsim.exchange.omex import write_omex
 
     with _errors():
-        if out.exists() and not out.is_dir():
-            raise InputError(f"DIR: value '{out}' is a file; give a folder")
-        if (out / "bilbao2014.omex").exists() and not overwrite:
-            raise InputError(f"DIR: value '{out}' already holds bilbao2014.omex; give a new folder or pass --overwrite")
-        path = write_omex(out, seed)
-        Console().print(f"wrote {path}", highlight=False)
+        folder, created = prepare_out_dir(out, ("bilbao2014.omex",), overwrite, option="DIR")
+        with staged(folder, created) as stage:
+            write_omex(stage, seed)
+        Console().print(f"wrote {folder / 'bilbao2014.omex'}", highlight=False)
 
 
 def main() -> None:
