@@ -27,3 +27,14 @@ IGF1_PUMP = dict(drug="igf1", route="minipump", dose=1.0, dose_unit="mg/kg/day",
 @pytest.fixture
 def igf1_pump():
     return dict(IGF1_PUMP)
+
+
+#: The fuzz suite's size and time (tests/test_fuzz_protocols.py), printed after the run.
+FUZZ_STATS = {"cases": 0, "cli": 0, "seconds": 0.0}
+
+
+def pytest_terminal_summary(terminalreporter):
+    if FUZZ_STATS["cases"]:
+        terminalreporter.write_line(
+            f"fuzz suite: {FUZZ_STATS['cases']} generated protocols ({FUZZ_STATS['cli']} through `tregsim simulate`) "
+            f"in {FUZZ_STATS['seconds']:.1f} s")
