@@ -12,8 +12,14 @@ def test_quick_main_job_writes_every_part(tmp_path):
     s = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert s["bilbao2014"]["default_hypothesis"] == "treg_and_th17"
     assert {"rows", "matching_bid_mg_kg", "mouse_protective_free_cavg_ng_ml"} <= set(s["dose_translation"])
-    assert "annualized_relapse_rate" in s["rrms"]["metrics"]
-    for part in ("bilbao2014/summary.json", "bilbao2014/report.html", "rrms-igf1-sc/timecourse.csv"):
+    trial = s["trial"]
+    assert set(trial["arms"]) == {"placebo", "igf1-50ugkg-q12h", "igf1-100ugkg-q12h"}
+    assert all(a["n"] == 40 for a in trial["arms"].values())
+    assert {(c["arm"], c["endpoint"]) for c in trial["comparisons"]} >= {
+        ("igf1-50ugkg-q12h", "annualized_relapse_rate"), ("igf1-100ugkg-q12h", "gd_lesions_per_scan")}
+    assert s["answer"] and any("hypoglycaemia" in line for line in s["answer"])
+    for part in ("bilbao2014/summary.json", "bilbao2014/report.html", "rrms-igf1-trial/summary.json",
+                 "rrms-igf1-trial/report.html"):
         assert (tmp_path / part).is_file()
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") >= 5

@@ -23,7 +23,13 @@ def _write(tmp_path, text, name="p.yaml"):
 
 def test_builtins_load_and_round_trip(tmp_path):
     assert {"bilbao2014-eae-vehicle", "bilbao2014-eae-igf1"} <= set(builtin_names())
+    from tregsim.trial.design import load_trial, trial_to_yaml
+
     for name in builtin_names():
+        if name.endswith("-trial"):  # kind: trial (tregsim trial)
+            t = load_trial(name)
+            assert load_trial(_write(tmp_path, trial_to_yaml(t), f"{name}.yaml")) == t
+            continue
         p = load_protocol(name)
         again = load_protocol(_write(tmp_path, to_yaml(p), f"{name}.yaml"))
         assert again == p

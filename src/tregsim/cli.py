@@ -167,7 +167,8 @@ OutOpt = Annotated[Optional[str], typer.Option("--out", help="results folder (de
 OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="allow replacing the results a folder already holds")]
 SIMULATE_OUTPUTS = ("timecourse.csv", "subjects.parquet", "summary.json", "protocol.yaml", "report.html")
 REPRODUCE_OUTPUTS = ("summary.json", "report.html")
-CALIBRATE_OUTPUTS = ("parameters_human.csv", "parameters_mouse.csv", "summary.json", "report.html")
+CALIBRATE_OUTPUTS = ("parameters_human.csv", "parameters_mouse.csv", "population_rrms.parquet", "population_rrms.json",
+                     "summary.json", "report.html")
 
 
 def _seed_option(help_text: str) -> Any:
@@ -244,7 +245,7 @@ def reproduce(
 def calibrate(
     targets: Annotated[Optional[Path], typer.Option("--targets", help="targets CSV (default: the shipped targets.csv)")] = None,
     out: OutOpt = None,
-    only: Annotated[Optional[str], typer.Option("--only", help="human_pk or mouse_eae (default: both)")] = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="human_pk, mouse_eae or population (default: all, in that order)")] = None,
     max_evals: Annotated[Optional[int], typer.Option("--max-evals", callback=_int_range(1, 1_000_000), help="least-squares evaluations per start, 1 to 1000000 (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
     starts: Annotated[Optional[int], typer.Option("--starts", callback=_int_range(1, 50), help="starts per fit, 1 to 50 (default: each fit's own; the first start is always the documented priors)")] = None,
     overwrite: OverwriteOpt = False,
@@ -268,7 +269,8 @@ def calibrate(
                 raise InputError(f"{targets}: not a targets CSV ({e}); needed columns: id, system, quantity, value, "
                                  "low, high, unit, use, source, mark") from None
         folder, created = _out_dir(out, "calibrate", overwrite, CALIBRATE_OUTPUTS)
-        sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer)\n")
+        sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer; "
+                         "virtual RRMS population: ~20 min)\n")
         with staged(folder, created) as stage:
             summary = run_calibration(stage, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():
@@ -280,6 +282,50 @@ def calibrate(
                 Console().print(f"  {name} {label}: cost " + ", ".join(f"{k} {v:.4g}".strip() for k, v in c.items()),
                                 highlight=False)
         Console().print(f"results in {folder}", highlight=False)
+
+
+TRIAL_OUTPUTS = ("summary.json", "report.html", "trial.json", "comparisons.csv", "power_curve.csv", "protocol.yaml")
+
+
+@app.command()
+def trial(
+    protocol: Annotated[str, typer.Argument(help="a kind: trial protocol YAML file or a built-in name (e.g. rrms-igf1-trial)")],
+    out: OutOpt = None,
+    patients: Annotated[Optional[int], typer.Option("--patients", callback=_int_range(1, 1_000_000), help="patients per arm (default: the protocol's population.size)")] = None,
+    replicates: Annotated[Optional[int], typer.Option("--replicates", callback=_int_range(1, 100_000), help="repeat the whole trial R times; > 1 gives power (default: the protocol's)")] = None,
+    seed: Annotated[Optional[int], _seed_option("trial seed (default: the protocol's)")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="continue a trial in --out (finished chunks are kept)")] = False,
+    overwrite: OverwriteOpt = False,
+) -> None:
+    """Run an in-silico trial: virtual RRMS patients, arms, endpoints with estimate, CI and p; power.
+
+    Patients come from the shipped virtual RRMS population (`tregsim calibrate --only population` rebuilds
+    it). Results are written in chunks as they are made; a run stopped part-way continues with --resume.
+    """
+    from tregsim.trial.design import load_trial
+    from tregsim.trial.population import default_population
+    from tregsim.trial.progress import rich_progress
+    from tregsim.trial.run import run_trial
+
+    with _errors():
+        design = load_trial(protocol)
+        folder, _ = _out_dir(out, "trial", overwrite or resume, TRIAL_OUTPUTS)
+        with rich_progress() as progress:  # written in place, chunk by chunk: a rerun resumes
+            result = run_trial(design, out=folder, patients=patients, replicates=replicates, seed=seed,
+                               population=default_population(), progress=progress)
+        con = Console()
+        s = result.summary
+        for arm, d in s["arms"].items():
+            con.print(f"  {arm:22s} n {d.get('n')}  ARR {d.get('annualized_relapse_rate', float('nan')):.3f}  "
+                      f"Gd+/scan {d.get('gd_lesions_per_scan', float('nan')):.2f}  CDP {d.get('cdp_12w', float('nan')):.3f}",
+                      highlight=False)
+        for c in s["comparisons"]:
+            con.print(f"  {c['arm']} vs {c['vs']} {c['endpoint']}: {c['estimate']:.3g} "
+                      f"({c['ci_low']:.3g}-{c['ci_high']:.3g}), p {c['p_value']:.3g}", highlight=False)
+        con.print(f"results in {folder}", highlight=False)
+        if s.get("failures"):
+            _fail(f"solver failure: {len(s['failures'])} patient(s) failed to solve (summary.json 'failures' "
+                  f"lists each with its seed); the other patients' results are in {folder}", 1)
 
 
 @app.command()
@@ -309,16 +355,16 @@ def run(
     quick: Annotated[bool, typer.Option("--quick", help="fewer animals and subjects, for a fast look")] = False,
     overwrite: OverwriteOpt = False,
 ) -> None:
-    """The main job on built-in defaults: seed study, dose translation, RRMS patients.
+    """The main job on built-in defaults: seed study, dose translation, the default trial, the answer.
 
-    Until the virtual-trial command exists this runs the best end-to-end job tregsim has: the seed
-    study in silico under every hypothesis, the mouse-to-patient dose translation, and people with
-    RRMS on label-range rhIGF-1, with one report.html.
+    The seed study in silico under every hypothesis, the mouse-to-patient dose translation with glucose,
+    the default in-silico trial (rrms-igf1-trial: placebo and IGF-1 at two label doses) and the answer in
+    plain words, with one report.html.
     """
-    from tregsim.main_job import HUMAN_ARM, run_main_job
+    from tregsim.main_job import TRIAL, run_main_job
 
     with _errors():
-        folder, created = _out_dir(out, "run", overwrite, ("summary.json", "report.html", "bilbao2014", HUMAN_ARM))
+        folder, created = _out_dir(out, "run", overwrite, ("summary.json", "report.html", "bilbao2014", TRIAL))
         with staged(folder, created) as stage:
             summary = run_main_job(stage, quick=quick, progress_factory=_progress)
         con = Console()
@@ -329,9 +375,8 @@ def run(
         con.print(f"  dose translation: {t['matching_bid_mg_kg']:.3g} mg/kg SC twice daily matches the protective "
                   f"mouse free IGF-1 (glucose nadir {t['matching_bid_glucose_nadir_mmol_l']:.2f} mmol/L; "
                   f"P(glucose < 3.0) {t['matching_bid_p_glucose_below_3_mmol_l']:.2f})", highlight=False)
-        m = summary["rrms"]["metrics"]
-        con.print(f"  rrms-igf1-sc: ARR {m['annualized_relapse_rate']:.2f}, EDSS change {m['edss_change']:.2f} "
-                  "(human readouts not yet calibrated)", highlight=False)
+        for line in summary["answer"]:
+            con.print(f"  - {line}", highlight=False)
         con.print(f"report: {folder / 'report.html'}", highlight=False)
 
 

@@ -1,10 +1,13 @@
 """``tregsim run``: the main job on built-in defaults.
 
-Until the virtual-trial issue lands, the main job is the best end-to-end run tregsim has:
+The whole story on built-in defaults:
 
 1. the seed study in silico (``reproduce bilbao2014``: every experiment, every hypothesis, targets);
-2. mouse-to-patient dose translation (free IGF-1 exposure of label and neurology regimens);
-3. a person with RRMS on a label-range regimen (``rrms-igf1-sc``).
+2. mouse-to-patient dose translation (free IGF-1 exposure of label regimens, predicted glucose and the
+   probability of level-2 hypoglycaemia);
+3. the default in-silico trial ``rrms-igf1-trial`` (placebo and IGF-1 at two label doses, FREEDOMS-like,
+   patients from the shipped virtual RRMS population);
+4. the answer in plain words (:func:`answer`).
 
 Each part writes its own folder; ``report.html`` and ``summary.json`` at the top bring them together.
 """
@@ -21,14 +24,13 @@ from tregsim.experiments import bilbao2014 as b14
 from tregsim.experiments.reproduce import reproduce_bilbao2014
 from tregsim.io import write_json
 from tregsim.pk.translation import translation_table
-from tregsim.protocol import HYPOTHESES, load_protocol
+from tregsim.protocol import HYPOTHESES
 from tregsim.report.bilbao2014 import score_figure, survival_figure
-from tregsim.report.figures import compare_figure
 from tregsim.report.html import Report
 from tregsim.report.pk import pk_section
-from tregsim.simulate import simulate
 
-HUMAN_ARM = "rrms-igf1-sc"
+TRIAL = "rrms-igf1-trial"
+QUICK_PATIENTS = 40  # per arm, --quick
 
 
 def _bar(progress_factory: Callable | None, total: int, label: str):
@@ -43,22 +45,17 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
     with _bar(progress_factory, len(HYPOTHESES) * len(b14.EAE_EXPERIMENTS), "seed study") as advance:
         repro = reproduce_bilbao2014(animals=animals, progress=advance)
     repro.write(folder / "bilbao2014")
-    proto = load_protocol(HUMAN_ARM)
-    if quick:
-        proto = proto.model_copy(update={"subjects": 4})
-    with _bar(progress_factory, proto.n_subjects, HUMAN_ARM) as advance:
-        human = simulate(proto, progress=advance)
-    human.write(folder / HUMAN_ARM)
+    trial = _run_trial(folder / TRIAL, quick, progress_factory)
     translation = translation_table("rrms", population_size=40 if quick else 100)
     rsum = repro.summary()
     summary = {
         "command": "run", "quick": quick,
         "bilbao2014": {"default_hypothesis": rsum["default_hypothesis"], "hypotheses": rsum["hypotheses"],
                        "targets": rsum["targets"]},
-        "rrms": {"protocol": HUMAN_ARM, "metrics": human.metrics},
         "dose_translation": translation, "pk_targets": target_results(),
-        "note": "main job until the virtual-trial command exists",
+        "trial": trial.summary,
     }
+    summary["answer"] = answer(trial.summary, translation, quick)
     write_json(folder / "summary.json", summary)
 
     rep = Report("tregsim run: IGF-1, regulatory T cells and MS, from mouse to patient",
@@ -77,10 +74,88 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
     rep.table(repro.targets(), ["id", "simulated", "low", "high", "pass", "unit", "source"])
     rep.heading("2. From mouse to patient")
     pk_section(rep, translation)
-    rep.heading(f"3. A person with RRMS on rhIGF-1 ({HUMAN_ARM})")
-    rep.text("Human disability, lesion and relapse readouts are not calibrated yet (the virtual-trial issue "
-             "calibrates them to placebo arms); read these curves as model behaviour, not predictions.", note=True)
-    rep.table([{"metric": m, "value": v} for m, v in human.metrics.items()])
-    rep.figure(compare_figure({HUMAN_ARM: human}), "mean over subjects and 10-90 % range")
+    rep.heading(f"3. The in-silico trial ({TRIAL})")
+    trial_section(rep, trial)
+    rep.heading("4. The answer")
+    rep.bullets(summary["answer"])
     rep.write(folder / "report.html")
     return summary
+
+
+def _run_trial(out: Path, quick: bool, progress_factory: Callable | None):
+    """The default trial with the shipped virtual population (``quick``: 40 patients per arm)."""
+    from tregsim.trial.population import default_population
+    from tregsim.trial.run import run_trial
+
+    state: dict[str, Any] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:  # the main job's bars, one per phase
+        if progress_factory is None:
+            return
+        if state.get("phase") != phase:
+            if "bar" in state:
+                state["bar"].__exit__(None, None, None)
+            state.update(phase=phase, done=0, bar=progress_factory(total, f"trial: {phase}"))
+            state["advance"] = state["bar"].__enter__()
+        state["advance"](done - state["done"])
+        state["done"] = done
+
+    try:
+        return run_trial(TRIAL, out=out, patients=QUICK_PATIENTS if quick else None, replicates=1,
+                         population=default_population(), progress=progress)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+def trial_section(rep: Report, trial) -> None:
+    """The trial's comparisons and power in the main report (the full report is in its own folder)."""
+    s = trial.summary
+    rep.text("Patients are drawn from the shipped virtual RRMS population (prevalence weights fitted to "
+             "FREEDOMS, Bagnato 2000 and Bordi 2013; trial/population.py). Full report: "
+             f"{TRIAL}/report.html.")
+    rep.table([{"arm": a, **{k: v for k, v in d.items() if not isinstance(v, dict)}} for a, d in s["arms"].items()])
+    rep.table(s["comparisons"], ["arm", "vs", "endpoint", "estimate", "ci_low", "ci_high", "p_value", "test"])
+    n80 = s.get("n_for_80_power_by_arm") or {s.get("primary_arm", "igf1"): s.get("n_for_80_power", {})}
+    rep.table([{"arm": a, "endpoint": e, "n_for_80_power_per_arm": v} for a, d in n80.items() for e, v in d.items()])
+
+
+def _fmt(x: float | None, nd: int = 2) -> str:
+    return "not estimable" if x is None or x != x else f"{x:.{nd}f}"
+
+
+def answer(trial: dict[str, Any], translation: dict[str, Any], quick: bool) -> list[str]:
+    """Plain-language conclusions from the trial's summary and the dose translation."""
+    out = []
+    arms = trial["arms"]
+    placebo = arms.get("placebo", {})
+    out.append(f"Placebo arm: {_fmt(placebo.get('annualized_relapse_rate'))} relapses per patient-year, "
+               f"{_fmt(placebo.get('gd_lesions_per_scan'))} Gd+ lesions per scan, 12-week confirmed progression "
+               f"{_fmt(placebo.get('cdp_12w'))} (FREEDOMS placebo: 0.40, 1.1, 0.24).")
+    for c in trial["comparisons"]:
+        if c["endpoint"] not in ("annualized_relapse_rate", "gd_lesions_per_scan", "cdp_12w"):
+            continue
+        if c["estimate"] is None or c["estimate"] != c["estimate"]:
+            out.append(f"{c['arm']} vs {c['vs']}, {c['endpoint']}: not estimable ({c['test']}); "
+                       f"arm values: {_fmt(arms[c['arm']].get(c['endpoint']))} vs "
+                       f"{_fmt(arms.get(c['vs'], {}).get(c['endpoint']))}.")
+            continue
+        out.append(f"{c['arm']} vs {c['vs']}, {c['endpoint']}: {c['test']} {_fmt(c['estimate'])} "
+                   f"(95% CI {_fmt(c['ci_low'])}-{_fmt(c['ci_high'])}, p = {_fmt(c['p_value'], 3)}).")
+    n80 = trial.get("n_for_80_power_by_arm") or {}
+    for arm, d in n80.items():
+        v = d.get("annualized_relapse_rate")
+        if v is not None and v == v:
+            out.append(f"{arm}: about {int(round(v))} patients per arm give 80% power on the relapse rate "
+                       f"(two-sided 5%, {trial.get('treatment_weeks', 96)} weeks).")
+    rows = {r["regimen"]: r for r in translation["rows"]}
+    hypo = [f"{name}: glucose nadir {_fmt(r['glucose_nadir_mmol_l'])} mmol/L, P(< 3.0 mmol/L) "
+            f"{_fmt(r.get('p_glucose_below_3_mmol_l'))}" for name, r in rows.items()]
+    out.append("Risk of hypoglycaemia by regimen (virtual people with PK and glucose variability): " + "; ".join(hypo) + ".")
+    out.append("On the claim that IGF-1 trials in MS 'may be relatively quick and easy': the model predicts a "
+               "relapse-rate effect that a conventional 2-year parallel trial can detect only at the sample sizes "
+               "above, and its size rests on mouse-calibrated receptor pharmacology that no human study has "
+               "measured; hypoglycaemia, the label's dose-limiting toxicity, is predicted as shown.")
+    if quick:
+        out.append(f"This was a --quick run ({QUICK_PATIENTS} patients per arm): estimates are imprecise.")
+    return out

@@ -339,8 +339,7 @@ def parse_protocol(data: Any, source: str = "<protocol>") -> SimulationProtocol:
     kind = data.get("kind", "simulation")
     if isinstance(kind, str) and kind == "trial":
         raise ProtocolError(source, "kind", kind,
-                            "trial protocols are run by `tregsim trial`, which this version does not have yet; "
-                            "allowed here: simulation")
+                            "trial protocols are run by `tregsim trial`; allowed here: simulation")
     try:
         return SimulationProtocol.model_validate(data)
     except ValidationError as err:

@@ -259,15 +259,19 @@ def fit_human_pk(max_nfev: int = 200, n_starts: int = 3, random_state: int = 0,
 
 def concentrations(values: dict[str, float], schedule: Schedule, t_days: np.ndarray,
                    glucose: bool = False) -> tuple[np.ndarray, ...]:
-    """Total and free plasma IGF-1 (ng/mL) at ``t_days`` for a schedule (and glucose, mmol/L, if asked)."""
+    """Total and free plasma IGF-1 (ng/mL) at ``t_days`` for a schedule (and glucose, mmol/L, if asked),
+    from the engine (:func:`tregsim.pk.studies.engine_pk_many`)."""
+    from tregsim.pk.studies import engine_pk_many
+
+    t_days = np.asarray(t_days, dtype=float)
+    return course_arrays(values, engine_pk_many([values], schedule, float(t_days[-1]), t_days)[0], glucose)
+
+
+def course_arrays(values: dict[str, float], y: np.ndarray, glucose: bool = False) -> tuple[np.ndarray, ...]:
+    """Total and free IGF-1 (ng/mL) (and glucose) from PK_STATES columns ``y``."""
     from tregsim.model.definition import PK_STATES
-    from tregsim.model.parameters import parameter_vector
-    from tregsim.model.subject import pk_initial_state
-    from tregsim.solve.pk import PKSolver
 
     ix = {n: i for i, n in enumerate(PK_STATES)}
-    t_days = np.asarray(t_days, dtype=float)
-    y = PKSolver().solve(parameter_vector(values), pk_initial_state(values), schedule, float(t_days[-1]), t_days)
     free = y[:, ix["igf1_free"]] / values["V_free"]
     total = free + y[:, ix["igf1_bound"]] / values["V_bound"]
     return (total, free, y[:, ix["glucose"]]) if glucose else (total, free)

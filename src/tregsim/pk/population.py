@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tregsim.calibration.human_pk import concentrations
 from tregsim.schedule import Schedule
 
 
@@ -77,8 +76,10 @@ class PopulationGlucose:
 def population_glucose(values: dict[str, float], schedule: Schedule, t_days: np.ndarray, n: int,
                        random_state: int = 0) -> PopulationGlucose:
     """Glucose nadir of ``n`` people drawn around ``values`` on ``schedule`` (solved at ``t_days``)."""
-    nadirs = np.empty(n)
-    for i in range(n):
-        _, _, glucose = concentrations(person_values(values, i, random_state), schedule, t_days, glucose=True)
-        nadirs[i] = glucose.min()
-    return PopulationGlucose(nadirs)
+    from tregsim.model.definition import PK_STATES
+    from tregsim.pk.studies import engine_pk_many
+
+    people = [person_values(values, i, random_state) for i in range(n)]
+    t_days = np.asarray(t_days, dtype=float)
+    y = engine_pk_many(people, schedule, float(t_days[-1]), t_days, rtol=1e-7)  # all people in one engine call
+    return PopulationGlucose(y[:, :, PK_STATES.index("glucose")].min(axis=1))

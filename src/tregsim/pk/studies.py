@@ -92,17 +92,31 @@ def run_pk(protocol: SimulationProtocol | str, values: dict[str, float], t: np.n
     return Course(t, total, free, y[:, _IX["glucose"]], igf2)
 
 
-def _engine_pk(values: dict[str, float], schedule: Schedule, t_end: float, t: np.ndarray) -> np.ndarray:
-    """PK/glucose states at ``t`` (PK_STATES columns) from the ensemble engine."""
+def engine_pk_many(values: list[dict[str, float]], schedule: Schedule, t_end: float, t: np.ndarray,
+                   rtol: float = PK_ENGINE_RTOL) -> np.ndarray:
+    """PK/glucose states at ``t`` (PK_STATES columns) of several parameter sets on one schedule, from the
+    ensemble engine in one parallel call (whole model, no immune cells: the immune states stay at zero).
+    Shape (len(values), len(t), len(PK_STATES)).
+
+    Raises:
+        SolveError: a parameter set failed to solve.
+    """
     from tregsim.engine.ensemble import EnsembleSolver
     from tregsim.model.definition import STATE_INDEX, STATES
     from tregsim.model.subject import Subject
 
-    y0 = np.zeros(len(STATES))
-    y0[[STATE_INDEX[n] for n in PK_STATES]] = pk_initial_state(values)
-    subject = Subject(0, (0, 0), values, parameter_vector(values), y0, schedule, t_end)
-    out = EnsembleSolver(rtol=PK_ENGINE_RTOL, rtol_pk=PK_ENGINE_RTOL, parallel=False).solve(subject, t)
-    return out[:, [STATE_INDEX[n] for n in PK_STATES]]
+    subjects = []
+    for i, v in enumerate(values):
+        y0 = np.zeros(len(STATES))
+        y0[[STATE_INDEX[n] for n in PK_STATES]] = pk_initial_state(v)
+        subjects.append(Subject(i, (0, i), v, parameter_vector(v), y0, schedule, t_end))
+    out = EnsembleSolver(rtol=rtol, rtol_pk=rtol, parallel=len(values) > 1).solve_cohort(subjects, t)
+    return out[:, :, [STATE_INDEX[n] for n in PK_STATES]]
+
+
+def _engine_pk(values: dict[str, float], schedule: Schedule, t_end: float, t: np.ndarray) -> np.ndarray:
+    """PK/glucose states at ``t`` (PK_STATES columns) from the ensemble engine."""
+    return engine_pk_many([values], schedule, t_end, t)[0]
 
 
 def course_from_timecourse(frame) -> Course:

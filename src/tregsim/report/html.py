@@ -46,6 +46,10 @@ class Report:
         cls = " class='note'" if note else ""
         self.parts.append(f"<p{cls}>{html.escape(text)}</p>")
 
+    def bullets(self, items: list[str]) -> None:
+        """A bulleted list of plain-text items."""
+        self.parts.append("<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>")
+
     def figure(self, fig, caption: str = "") -> None:
         self.parts.append(f"<figure><img alt='{html.escape(caption)}' src='{to_data_uri(fig)}'>"
                           f"<figcaption>{html.escape(caption)}</figcaption></figure>")

@@ -51,7 +51,8 @@ from tregsim.trial import analysis as an
 from tregsim.trial import storage
 from tregsim.trial.design import TrialProtocol, _Problem, arm_protocol, check_size, load_trial, protocol_hash
 from tregsim.trial.endpoints import Trajectory, eligible, patient_row, screening_row
-from tregsim.trial.population_api import PatientSource, TablePopulation, population_fingerprint
+from tregsim.trial.population import default_population
+from tregsim.trial.population_api import PatientSource, population_fingerprint
 from tregsim.trial.power import PowerCurve, scaled_curve
 from tregsim.trial.streams import population_rng, replicate_seed
 from tregsim.trial.subjects import base_subject, truncated, with_regimens
@@ -476,7 +477,9 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
         patients: patients per arm (default the protocol's ``population.size``).
         replicates: repetitions of the whole trial (default the protocol's); > 1 gives ``power``.
         seed: trial seed (default the protocol's).
-        population: where patients come from (default :class:`TablePopulation`: the table's parameters).
+        population: where patients come from (default: the shipped virtual RRMS population,
+            :func:`tregsim.trial.population.default_population`; :class:`TablePopulation` gives every patient
+            the table's parameters).
         progress: ``progress(phase, done, total)`` after each chunk (see :mod:`tregsim.trial.progress`).
         scenarios: the assurance hook (module docstring); each scenario's chunks go to
             ``out/scenarios/sNNN/``.
@@ -508,7 +511,7 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
         raise ValueError("chunk_size must be >= 1")
     out_path = Path(out) if out is not None else None
     solver = solver or EnsembleSolver()
-    population = population or TablePopulation()
+    population = population or default_population()
     with _threads(workers):
         run = _Run(trial, size, reps, seed, population, trial.hypothesis, out_path, chunk_size, solver, progress)
         comparisons, curves = run.run()
