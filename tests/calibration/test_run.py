@@ -35,12 +35,18 @@ def test_reduced_calibrate_reproduces_the_shipped_human_and_mouse_pk(tmp_path):
         assert gap <= max(sd, 1e-3), (key, new[key]["value"], shipped[key].value, sd)
         assert float(new[key]["prior"]) == shipped[key].prior  # the start is the documented prior
     # the mouse PK rows written beside it are the shipped ones (allometric scaling of the human fit), within
-    # the human value's reported uncertainty; every other mouse row is copied unchanged
+    # the human value's reported uncertainty; the mouse IGF1R PD rows are re-expressed for that PK (the
+    # recorded rule of calibration/mouse_anchor.py), so they move with it a little; every other row is copied
+    from tregsim.calibration.mouse_anchor import SCOPE
+
+    anchored = {(n, sc) for sc in SCOPE.values() for n in ("aR", "Emax_treg", "EC50_treg", "Emax_teff", "EC50_teff")}
     mouse_new = _rows(out / "parameters_mouse.csv")
     for r in load_table("mouse"):
         new_value = float(mouse_new[(r.name, r.scope)]["value"])
         human = shipped.get((r.name, r.scope))
-        if human is not None and human.mark == "F":
+        if (r.name, r.scope) in anchored and r.value > 0:
+            assert abs(math.log(new_value) - math.log(r.value)) <= 0.1, (r.name, r.scope, new_value, r.value)
+        elif human is not None and human.mark == "F":
             sd = float(re.search(r"sd\(log\) ([0-9.e+-]+)", human.source).group(1))
             assert abs(math.log(new_value) - math.log(r.value)) <= max(sd, 1e-3), (r.name, r.scope)
         else:
