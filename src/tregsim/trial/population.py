@@ -49,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from tregsim.protocol import DEFAULT_HYPOTHESIS
 from tregsim.targets import Target, targets_by_id
 
 #: Days per (Julian) year, for rates.
@@ -82,19 +83,19 @@ class PatientPrior:
 #: except where the table's value was a single-patient choice; spreads are assumptions (U), wide enough
 #: that the prevalence weights, not the priors, carry the calibration.
 POPULATION_PRIORS: tuple[PatientPrior, ...] = (
-    PatientPrior("aR", 0.27, 0.08, 0.18, 0.36, "1/day",
+    PatientPrior("aR", 0.28, 0.08, 0.18, 0.38, "1/day",
                  "Treg proliferation capacity; Velez de Mendizabal 2011 (MS 0.25, healthy 1.0); spread assumed "
                  "(Treg suppressive function varies between patients, Viglietta 2004)"),
     PatientPrior("trigger_rate", 0.274, 0.35, 0.05, 1.0, "1/day",
                  "immune triggers (infections, stress); Velez 2011 ~100/year; spread assumed"),
     PatientPrior("r_rem", 0.045, 0.45, 0.01, 0.2, "1/day",
                  "resolution of acute demyelination (sets relapse duration, Bordi 2013: 4.3 weeks); assumption"),
-    PatientPrior("k_gd", 4.0, 0.7, 0.3, 40.0, "lesions/day",
+    PatientPrior("k_gd", 3.0, 0.7, 0.3, 40.0, "lesions/day",
                  "Gd+ lesion formation per CNS effector load; sets lesion activity (Bagnato 2000, FREEDOMS); "
                  "assumption"),
     PatientPrior("axon_loss0", 0.15, 0.5, 0.02, 0.40, "1",
                  "irreversible loss at entry (baseline EDSS; FREEDOMS placebo mean 2.4, range 0-5.5); assumption"),
-    PatientPrior("d2", 0.008, 0.8, 0.0005, 0.08, "1/day",
+    PatientPrior("d2", 0.005, 0.8, 0.0005, 0.08, "1/day",
                  "conversion of acute demyelination into axon loss (sets confirmed progression); assumption"),
 )
 
@@ -333,8 +334,9 @@ class VirtualPopulation:
         neighbours: candidates (nearest in standardised log-parameters) whose outcomes are averaged into
             each candidate's expected outcomes before weighting (1: no smoothing).
         priors: the patient-level priors.
-        hypothesis: the named mechanism the patients are simulated under (untreated, it does not matter
-            unless it changes baseline parameters).
+        hypothesis: the named mechanism the patients are simulated under.  It matters untreated too:
+            under ``treg_and_th17`` endogenous IGF-1 already raises the Th17 share, so the same parameters
+            relapse more; a population is valid for trials under its own hypothesis only.
         random_state: seed of the candidates and their triggers.
 
     Attributes (after :meth:`fit`):
@@ -347,7 +349,7 @@ class VirtualPopulation:
     """
 
     def __init__(self, n_candidates: int = 2048, years: float = 2.0, replicates: int = 2, neighbours: int = 24,
-                 priors: tuple[PatientPrior, ...] = POPULATION_PRIORS, hypothesis: str = "treg_only",
+                 priors: tuple[PatientPrior, ...] = POPULATION_PRIORS, hypothesis: str = DEFAULT_HYPOTHESIS,
                  random_state: int = 0) -> None:
         self.n_candidates = n_candidates
         self.neighbours = neighbours

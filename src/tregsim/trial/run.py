@@ -512,6 +512,12 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
     out_path = Path(out) if out is not None else None
     solver = solver or EnsembleSolver()
     population = population or default_population()
+    fitted_under = getattr(population, "hypothesis", None)
+    if fitted_under is not None and fitted_under != trial.hypothesis:
+        raise ProtocolError(getattr(trial, "name", None) or "trial", "hypothesis", trial.hypothesis,
+                            f"the virtual population was calibrated under hypothesis {fitted_under} (untreated "
+                            f"patients differ between hypotheses); use hypothesis: {fitted_under}, or a population "
+                            "fitted under this one (VirtualPopulation(hypothesis=...).fit())")
     with _threads(workers):
         run = _Run(trial, size, reps, seed, population, trial.hypothesis, out_path, chunk_size, solver, progress)
         comparisons, curves = run.run()
