@@ -122,7 +122,7 @@ def _last_dose_day(protocol: SimulationProtocol) -> float:
 CHUNK = 64
 
 
-def _solve_chunk(solver, subjects: list, t: np.ndarray):
+def solve_chunk(solver, subjects: list, t: np.ndarray):
     """(subject, states or None, error message or None) per subject, whichever solver is used."""
     if hasattr(solver, "solve_many"):
         from tregsim.engine.rodas import STATUS_TEXT
@@ -174,7 +174,7 @@ def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
     failures: list[SubjectFailure] = []
     for start in range(0, protocol.n_subjects, CHUNK):
         chunk = [build_subject(protocol, i, seed) for i in range(start, min(start + CHUNK, protocol.n_subjects))]
-        for subject, y, error in _solve_chunk(solver, chunk, fine):
+        for subject, y, error in solve_chunk(solver, chunk, fine):
             if error is not None:
                 failures.append(SubjectFailure(subject.index, subject.seed, error))
             else:

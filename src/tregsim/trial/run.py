@@ -46,7 +46,6 @@ from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.model.observables import compute
 from tregsim.model.subject import Subject
 from tregsim.protocol import ProtocolError, SimulationProtocol
-from tregsim.solve.reference import SolveError
 from tregsim.trial import analysis as an
 from tregsim.trial import storage
 from tregsim.trial.design import TrialProtocol, _Problem, arm_protocol, check_size, load_trial, protocol_hash
@@ -192,22 +191,10 @@ def solver_fingerprint(solver: Any) -> str:
 
 
 def _solve(solver: Any, subjects: list[Subject], t: np.ndarray):
-    """(subject, states or None, error or None) per subject."""
-    if hasattr(solver, "solve_many"):
-        from tregsim.engine.rodas import STATUS_TEXT
+    """(subject, states or None, error or None) per subject (the same loop as ``simulate``)."""
+    from tregsim.simulate import solve_chunk
 
-        out, status, stats = solver.solve_many(subjects, t)
-        for k, sub in enumerate(subjects):
-            if status[k] == 0:
-                yield sub, out[k], None
-            else:
-                yield sub, None, str(SolveError(sub.seed, float(stats[k, 2]), STATUS_TEXT[int(status[k])]))
-        return
-    for sub in subjects:
-        try:
-            yield sub, solver.solve(sub, t), None
-        except SolveError as err:
-            yield sub, None, str(err)
+    return solve_chunk(solver, subjects, t)
 
 
 def _trajectory(sub: Subject, y: np.ndarray, t: np.ndarray) -> Trajectory:
