@@ -132,7 +132,7 @@ def test_a_failure_while_writing_leaves_nothing_that_blocks_a_rerun(proto, tmp_p
 def test_a_solver_failure_keeps_the_other_subjects_and_exits_1(proto, tmp_path, monkeypatch):
     from tregsim.solve.reference import SolveError
 
-    real = sim_module._solve_chunk
+    real = sim_module.solve_chunk
 
     def second_fails(solver, subjects, t):
         for sub, y, error in real(solver, subjects, t):
@@ -141,7 +141,7 @@ def test_a_solver_failure_keeps_the_other_subjects_and_exits_1(proto, tmp_path, 
             else:
                 yield sub, y, error
 
-    monkeypatch.setattr(sim_module, "_solve_chunk", second_fails)
+    monkeypatch.setattr(sim_module, "solve_chunk", second_fails)
     code, out = _cli("simulate", proto, "--out", tmp_path / "o", "--seed", 7)
     assert code == 1, out
     line = [ln for ln in out.splitlines() if ln.startswith("tregsim: error:")]
