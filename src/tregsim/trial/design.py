@@ -28,8 +28,8 @@ import yaml
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictInt, StrictStr, ValidationError, model_validator
 
 from tregsim import limits as L
-from tregsim.protocol import (DEFAULT_HYPOTHESIS, ProtocolError, Regimen, SimulationProtocol, builtin_names,
-                              builtin_text, parse_protocol, read_yaml)
+from tregsim.protocol import (DEFAULT_HYPOTHESIS, ProtocolError, Regimen, SimulationProtocol, _lookup,
+                              builtin_names, builtin_text, parse_protocol, read_yaml)
 
 #: The built-in default trial (placebo and IGF-1 at two label doses).
 DEFAULT_TRIAL = "rrms-igf1-trial"
@@ -394,16 +394,6 @@ def _path(loc: tuple) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
     return out
-
-
-def _lookup(data: Any, loc: tuple) -> Any:
-    cur = data
-    for part in loc:
-        try:
-            cur = cur[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return cur
 
 
 _BOUNDS = {"greater_than": ("gt", ">"), "greater_than_equal": ("ge", ">="), "less_than": ("lt", "<"),
