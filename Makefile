@@ -46,5 +46,5 @@ bench: $(STAMP)
 calibrate-tables: $(STAMP)
 	rm -rf build/calibrate && $(BIN)/tregsim calibrate --out build/calibrate
 	cp build/calibrate/parameters_human.csv build/calibrate/parameters_mouse.csv src/tregsim/data/
-	cp build/calibrate/population_rrms.parquet build/calibrate/population_rrms.json src/tregsim/data/
+	cp build/calibrate/population_rrms*.parquet build/calibrate/population_rrms*.json src/tregsim/data/
 	$(MAKE) docs

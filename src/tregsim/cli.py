@@ -168,6 +168,7 @@ OverwriteOpt = Annotated[bool, typer.Option("--overwrite", help="allow replacing
 SIMULATE_OUTPUTS = ("timecourse.csv", "subjects.parquet", "summary.json", "protocol.yaml", "report.html")
 REPRODUCE_OUTPUTS = ("summary.json", "report.html")
 CALIBRATE_OUTPUTS = ("parameters_human.csv", "parameters_mouse.csv", "population_rrms.parquet", "population_rrms.json",
+                     "population_rrms_treg_only.parquet", "population_rrms_treg_only.json",
                      "summary.json", "report.html")
 
 
@@ -270,7 +271,7 @@ def calibrate(
                                  "low, high, unit, use, source, mark") from None
         folder, created = _out_dir(out, "calibrate", overwrite, CALIBRATE_OUTPUTS)
         sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer; "
-                         "virtual RRMS population: ~20 min)\n")
+                         "virtual RRMS populations, one per hypothesis: ~30 min)\n")
         with staged(folder, created) as stage:
             summary = run_calibration(stage, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():
@@ -296,23 +297,28 @@ def trial(
     seed: Annotated[Optional[int], _seed_option("trial seed (default: the protocol's)")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="continue a trial in --out (finished chunks are kept)")] = False,
     overwrite: OverwriteOpt = False,
+    assurance: Annotated[Optional[int], typer.Option("--assurance", callback=_int_range(0, 100_000), help="draws of the assurance, each one whole trial under a hypothesis weighted by the mouse data and human PD parameters drawn from their uncertainty (default: as many as replicates when replicates > 1; 0: none)")] = None,
 ) -> None:
-    """Run an in-silico trial: virtual RRMS patients, arms, endpoints with estimate, CI and p; power.
+    """Run an in-silico trial: virtual RRMS patients, arms, endpoints with estimate, CI and p; power and assurance.
 
     Patients come from the shipped virtual RRMS population (`tregsim calibrate --only population` rebuilds
     it). Results are written in chunks as they are made; a run stopped part-way continues with --resume.
     """
     from tregsim.trial.design import load_trial
-    from tregsim.trial.population import default_population
+    from tregsim.trial.population import POPULATION_HYPOTHESES, default_population
     from tregsim.trial.progress import rich_progress
     from tregsim.trial.run import run_trial
 
     with _errors():
         design = load_trial(protocol)
         folder, _ = _out_dir(out, "trial", overwrite or resume, TRIAL_OUTPUTS)
+        reps = replicates if replicates is not None else design.replicates
+        draws = assurance if assurance is not None else (reps if reps > 1 else 0)
+        pop = default_population(design.hypothesis if design.hypothesis in POPULATION_HYPOTHESES else
+                                 POPULATION_HYPOTHESES[0])  # another hypothesis: run_trial says why it refuses
         with rich_progress() as progress:  # written in place, chunk by chunk: a rerun resumes
             result = run_trial(design, out=folder, patients=patients, replicates=replicates, seed=seed,
-                               population=default_population(), progress=progress)
+                               population=pop, progress=progress, assurance=draws)
         con = Console()
         s = result.summary
         for arm, d in s["arms"].items():
@@ -322,6 +328,12 @@ def trial(
         for c in s["comparisons"]:
             con.print(f"  {c['arm']} vs {c['vs']} {c['endpoint']}: {c['estimate']:.3g} "
                       f"({c['ci_low']:.3g}-{c['ci_high']:.3g}), p {c['p_value']:.3g}", highlight=False)
+        for key in ("power", "assurance"):
+            if isinstance(s.get(key), dict):
+                se = s.get(key + "_se") or {}
+                con.print(f"  {key} ({s['primary_arm']} vs {s['control']}): " + ", ".join(
+                    f"{e} {v:.2f}" + (f" +/- {se[e]:.2f}" if se.get(e) is not None else "")
+                    for e, v in s[key].items() if v is not None), highlight=False)
         con.print(f"results in {folder}", highlight=False)
         if s.get("failures"):
             _fail(f"solver failure: {len(s['failures'])} patient(s) failed to solve (summary.json 'failures' "

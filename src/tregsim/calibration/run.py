@@ -16,6 +16,7 @@ from tregsim.calibration.apply import apply_fit, write_table
 from tregsim.calibration.mouse_anchor import human_pd_rows, reexpress_rows
 from tregsim.io import write_json
 from tregsim.model.parameters import load_table, use_tables
+from tregsim.protocol import DEFAULT_HYPOTHESIS
 from tregsim.protocol import HYPOTHESES
 from tregsim.report.html import Report
 
@@ -74,31 +75,31 @@ def scaled_mouse_rows(human_values: dict[tuple[str, str], float]) -> list:
 
 #: The virtual RRMS population (trial/population.py): candidates drawn from the priors, untreated runs each.
 POPULATION_CANDIDATES = 2048  # a power of 2 (Sobol points)
-POPULATION_FILE = "population_rrms.parquet"
 
 
 def fit_population(out: Path, rep: Report, progress: Callable[[int], None] | None = None,
-                   n_candidates: int = POPULATION_CANDIDATES) -> dict[str, Any]:
-    """Fit the virtual RRMS population's prevalence weights to the human_ms rows, check it on fresh
-    patients, and write it into ``out`` (Parquet and JSON)."""
-    from tregsim.trial.population import VirtualPopulation
+                   n_candidates: int = POPULATION_CANDIDATES, hypothesis: str = DEFAULT_HYPOTHESIS) -> dict[str, Any]:
+    """Fit the virtual RRMS population's prevalence weights under ``hypothesis`` to the human_ms rows,
+    check it on fresh patients, and write it into ``out`` (Parquet and JSON; file name per hypothesis)."""
+    from tregsim.trial.population import VirtualPopulation, population_file
 
     t0 = time.perf_counter()
-    vp = VirtualPopulation(n_candidates=n_candidates, random_state=0).fit(progress=progress)
+    vp = VirtualPopulation(n_candidates=n_candidates, hypothesis=hypothesis, random_state=0).fit(progress=progress)
     validation = vp.validate(progress=progress)
-    vp.save(out / POPULATION_FILE)
+    vp.save(out / population_file(hypothesis))
     results = vp.target_results()
     for r in results:
         v = validation.get(r["id"])
         r["fresh_patients"] = v
         r["fresh_pass"] = (vp.targets_[r["id"]].passes(v) if v is not None and r["id"] in vp.targets_ else None)
-    rep.heading("Virtual RRMS population (prevalence weights, maximum entropy; Allen, Rieger & Musante 2016)")
+    rep.heading(f"Virtual RRMS population under {hypothesis} (prevalence weights, maximum entropy; "
+                "Allen, Rieger & Musante 2016)")
     rep.text(f"{len(vp.candidates_)} plausible candidates of {n_candidates} ({vp.n_implausible_} implausible, "
              f"{len(vp.failures_)} failed); effective sample size of the weights {vp.ess_:.0f}. 'fresh_patients': "
              f"{validation['n']} patients drawn from the weights and simulated with triggers never used in the fit.")
     rep.table(results, ["id", "simulated", "low", "high", "pass", "fresh_patients", "fresh_pass", "note"])
     return {"targets": results, "validation": validation, "ess": vp.ess_, "n_plausible": len(vp.candidates_),
-            "n_implausible": vp.n_implausible_, "failures": vp.failures_, "file": POPULATION_FILE,
+            "n_implausible": vp.n_implausible_, "failures": vp.failures_, "file": population_file(hypothesis),
             "seconds": time.perf_counter() - t0}
 
 
@@ -165,7 +166,11 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
         write_table(human_pd_rows(list(load_table("human")), rows), out / "parameters_human.csv")
         use_tables(str(out))
     if "population" in only:
-        summary["fits"]["population"] = fit_population(out, rep, progress)
+        from tregsim.trial.population import POPULATION_HYPOTHESES
+
+        for hypothesis in POPULATION_HYPOTHESES:  # one per hypothesis: trials and assurance need each
+            key = "population" if hypothesis == DEFAULT_HYPOTHESIS else f"population_{hypothesis}"
+            summary["fits"][key] = fit_population(out, rep, progress, hypothesis=hypothesis)
     use_tables(None)
     write_json(out / "summary.json", summary)
     rep.write(out / "report.html")

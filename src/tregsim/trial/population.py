@@ -79,24 +79,30 @@ class PatientPrior:
         return np.exp(math.log(self.median) + self.sd_log * z)
 
 
-#: Patient-level parameters that vary between people with RRMS.  Medians are the table's RRMS values
-#: except where the table's value was a single-patient choice; spreads are assumptions (U), wide enough
-#: that the prevalence weights, not the priors, carry the calibration.
+#: Patient-level parameters that vary between people with RRMS.  Spreads are assumptions (U).  Medians of
+#: ``aR``, ``k_gd`` and ``d2`` are centred by a prior predictive check (256 Sobol candidates, untreated, two
+#: years; docs/trial.md): the unweighted prior population lies near the FREEDOMS placebo values (ARR ~0.45,
+#: CDP ~0.2, Gd+ ~1.3, inactive scans ~0.4), so the prevalence weights make small corrections.  Priors far
+#: from the targets (the previous d2 median put CDP at 8%) force weights onto a few tail candidates (effective
+#: sample size 53), where the smoothed outcomes are biased and fresh patients miss the targets.  This uses the
+#: targets twice (prior and weights); the weights' own fit is the check that counts.
 POPULATION_PRIORS: tuple[PatientPrior, ...] = (
-    PatientPrior("aR", 0.28, 0.08, 0.18, 0.38, "1/day",
-                 "Treg proliferation capacity; Velez de Mendizabal 2011 (MS 0.25, healthy 1.0); spread assumed "
-                 "(Treg suppressive function varies between patients, Viglietta 2004)"),
+    PatientPrior("aR", 0.275, 0.06, 0.18, 0.38, "1/day",
+                 "Treg proliferation capacity; Velez de Mendizabal 2011 (MS 0.25, healthy 1.0); median centred by "
+                 "the prior predictive check (0.27: ARR 0.54, 0.28: ARR 0.38); spread assumed (Treg suppressive "
+                 "function varies between patients, Viglietta 2004)"),
     PatientPrior("trigger_rate", 0.274, 0.35, 0.05, 1.0, "1/day",
                  "immune triggers (infections, stress); Velez 2011 ~100/year; spread assumed"),
     PatientPrior("r_rem", 0.045, 0.45, 0.01, 0.2, "1/day",
                  "resolution of acute demyelination (sets relapse duration, Bordi 2013: 4.3 weeks); assumption"),
-    PatientPrior("k_gd", 3.0, 0.7, 0.3, 40.0, "lesions/day",
+    PatientPrior("k_gd", 4.5, 0.7, 0.3, 40.0, "lesions/day",
                  "Gd+ lesion formation per CNS effector load; sets lesion activity (Bagnato 2000, FREEDOMS); "
-                 "assumption"),
+                 "assumption, median centred by the prior predictive check"),
     PatientPrior("axon_loss0", 0.15, 0.5, 0.02, 0.40, "1",
                  "irreversible loss at entry (baseline EDSS; FREEDOMS placebo mean 2.4, range 0-5.5); assumption"),
-    PatientPrior("d2", 0.005, 0.8, 0.0005, 0.08, "1/day",
-                 "conversion of acute demyelination into axon loss (sets confirmed progression); assumption"),
+    PatientPrior("d2", 0.012, 0.8, 0.0005, 0.08, "1/day",
+                 "conversion of acute demyelination into axon loss (sets confirmed progression); assumption, median "
+                 "centred by the prior predictive check (0.005: CDP 8%, 0.012: 19%, 0.02: 27%)"),
 )
 
 #: Plausibility of an untreated candidate (relapsing-remitting, not chronically active): expected Gd+
@@ -467,12 +473,16 @@ class VirtualPopulation:
         return path
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> VirtualPopulation:
-        """A fitted population written by :meth:`save` (default: the one shipped with the package)."""
+    def load(cls, path: str | Path | None = None, hypothesis: str = DEFAULT_HYPOTHESIS) -> VirtualPopulation:
+        """A fitted population written by :meth:`save` (default: the one shipped with the package for
+        ``hypothesis``)."""
         if path is None:
             from importlib.resources import files
 
-            path = Path(str(files("tregsim") / "data" / "population_rrms.parquet"))
+            path = Path(str(files("tregsim") / "data" / population_file(hypothesis)))
+            if not path.exists():
+                raise FileNotFoundError(f"no virtual population is shipped for hypothesis {hypothesis!r}; "
+                                        f"fit one with VirtualPopulation(hypothesis={hypothesis!r}).fit()")
         path = Path(path)
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         s = meta["settings"]
@@ -493,10 +503,20 @@ class VirtualPopulation:
         return pop
 
 
-def default_population() -> VirtualPopulation:
-    """The virtual RRMS population shipped with the package (``tregsim calibrate --only population``)."""
-    return VirtualPopulation.load()
+#: Hypotheses a virtual population is shipped for (``tregsim calibrate --only population`` fits each).
+POPULATION_HYPOTHESES: tuple[str, ...] = (DEFAULT_HYPOTHESIS, "treg_only")
 
 
-__all__ = ["VirtualPopulation", "default_population", "relapse_rate_curve", "largest_step", "PatientPrior", "POPULATION_PRIORS", "progressed",
+def population_file(hypothesis: str = DEFAULT_HYPOTHESIS) -> str:
+    """File name of the shipped population fitted under ``hypothesis`` (the default one keeps its old name)."""
+    return "population_rrms.parquet" if hypothesis == DEFAULT_HYPOTHESIS else f"population_rrms_{hypothesis}.parquet"
+
+
+def default_population(hypothesis: str = DEFAULT_HYPOTHESIS) -> VirtualPopulation:
+    """The virtual RRMS population shipped with the package for ``hypothesis`` (``tregsim calibrate --only
+    population``)."""
+    return VirtualPopulation.load(hypothesis=hypothesis)
+
+
+__all__ = ["VirtualPopulation", "default_population", "population_file", "POPULATION_HYPOTHESES", "relapse_rate_curve", "largest_step", "PatientPrior", "POPULATION_PRIORS", "progressed",
            "trajectory_outcomes", "maxent_weights"]

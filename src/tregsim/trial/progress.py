@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 from tregsim.trial.run import ProgressCallback
 
-_LABELS = {"screening": "screening  (patients enrolled)", "treatment": "treatment  (patients simulated)"}
+_LABELS = {"screening": "screening  (patients enrolled)", "treatment": "treatment  (patients simulated)",
+           "assurance": "assurance  (trials drawn)"}
 
 
 @contextmanager

@@ -108,6 +108,9 @@ def power_figure(result: TrialResult):
             p = (by_arm.get(c.arm) or {}).get(e)
             if p is not None:
                 ax.plot([n_sim], [p], "o", color=line.get_color(), ms=5)
+            a = ((result.summary.get("assurance_curve") or {}).get(c.arm) or {}).get(e)
+            if a is not None:
+                ax.plot(a["n"], a["assurance"], lw=1.4, ls="--", color=line.get_color(), label=f"{c.arm}: assurance")
         ax.axhline(0.8, color="#888", lw=0.8, ls="--")
         ns = [n for c in curves if c.endpoint == e for n in c.n] + [n_sim]
         ax.set_xscale("log")
@@ -120,6 +123,24 @@ def power_figure(result: TrialResult):
         ax.set_visible(False)
     axes.flat[0].set_ylabel("power (p < 0.05, benefit)")
     axes.flat[0].legend(fontsize=7, frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def dose_response_figure(curve: pd.DataFrame):
+    """The population's relapse rate, relative to untreated, against the Treg proliferation multiplier and
+    against the IGF-1 dose (:func:`tregsim.trial.population.relapse_rate_curve`): one panel per kind, each
+    point the same patients and triggers."""
+    kinds = list(dict.fromkeys(curve["kind"]))
+    fig, axes = plt.subplots(1, len(kinds), figsize=(4.2 * len(kinds), 3.1), squeeze=False)
+    for ax, kind in zip(axes.flat, kinds):
+        grp = curve[curve["kind"] == kind]
+        ax.plot(grp["x"], grp["rate_ratio"], "o-", lw=1.6, ms=4)
+        ax.axhline(1.0, color="#888", lw=0.8, ls="--")
+        ax.set_ylim(0, max(1.3, float(np.nanmax(grp["rate_ratio"])) * 1.05))
+        ax.set_xlabel(kind, fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes.flat[0].set_ylabel("relapse rate / untreated", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -168,11 +189,22 @@ def trial_report(result: TrialResult, path: str | Path) -> Path:
     rep.text("Power: share of replicates with p < 0.05 in the direction of benefit. N for 80% power: from the "
              "endpoint's test fitted on all simulated patients pooled, its standard error scaled as 1/sqrt(N) "
              "(docs/trial.md).")
+    if "assurance" in s:
+        w = s.get("assurance_hypothesis_weights") or {}
+        se = s.get("assurance_se") or {}
+        rep.text(f"Assurance ({s.get('assurance_draws')} draws; Monte Carlo standard error "
+                 + ", ".join(f"{e} {v:.2f}" for e, v in se.items() if v is not None) + "): "
+                 + (s.get("assurance_rule") or "") + ". Hypothesis weights from the mouse data: "
+                 + ", ".join(f"{h} {d['weight']:.3g} (chi2 {d['mouse_chi2']:.1f})" for h, d in w.items()) + ".")
+        params = s.get("assurance_parameters") or {}
+        rep.table([{"hypothesis": h, **u} for h, us in params.items() for u in us],
+                  ["hypothesis", "name", "value", "sd_log", "low", "high", "unit", "why"])
     patients = result.patients(0)
     if len(patients):
         rep.heading("Power against patients per arm")
-        rep.figure(power_figure(result), "lines: the scaling method; dotted: N for 80% power; points: power over "
-                                         "the simulated replicates")
+        rep.figure(power_figure(result), "lines: power at the point estimate (the scaling method); dashed: assurance "
+                                         "(expected power over the assurance draws), when run; dotted: N for 80% "
+                                         "power; points: power over the simulated replicates")
         if "cdp_12w" in eps:
             rep.heading("12-week confirmed disability progression")
             rep.figure(km_figure(patients, arms), "Kaplan-Meier cumulative proportion progressed, 95% band")

@@ -25,7 +25,10 @@ patients (:mod:`tregsim.trial.power`), summary.json, and report.html.
 replicates) once per scenario and reports ``assurance[endpoint] = sum_s w_s * power_s / sum_s w_s``, where
 ``power_s`` is the share of the scenario's replicates with p < 0.05 in the direction of benefit: the
 probability of success averaged over the scenarios' weights (e.g. draws from the fitted parameters'
-uncertainty, and hypotheses weighted by how well they explain the mouse data).
+uncertainty, and hypotheses weighted by how well they explain the mouse data).  ``assurance_curve`` gives it
+at other sizes: the weighted mean over scenarios of each scenario's expected power at N (its pooled effect
+scaled, :func:`tregsim.trial.power.power_at`), O'Hagan's assurance as expected power.  ``run_trial(...,
+assurance=n)`` draws ``n`` scenarios by the built-in rule (:mod:`tregsim.trial.assurance`), one trial each.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from tregsim.trial.design import TrialProtocol, _Problem, arm_protocol, check_si
 from tregsim.trial.endpoints import Trajectory, eligible, patient_row, screening_row
 from tregsim.trial.population import default_population
 from tregsim.trial.population_api import PatientSource, population_fingerprint
-from tregsim.trial.power import PowerCurve, scaled_curve
+from tregsim.trial.power import PowerCurve, power_at, scaled_curve
 from tregsim.trial.streams import population_rng, replicate_seed
 from tregsim.trial.subjects import base_subject, truncated, with_regimens
 from tregsim.trial.timeline import Timeline
@@ -63,6 +66,8 @@ CHUNK = 64
 POOL_MAX_PER_ARM = 20_000
 #: Most untreated subjects kept in memory between screening and treatment (beyond it, rebuilt).
 _CACHE_MAX = 4096
+#: Patients per arm at which the assurance curve (expected power over the draws) is reported.
+ASSURANCE_GRID = np.array([20, 40, 60, 100, 150, 200, 300, 400, 600, 800, 1000, 1500, 2000, 3000, 5000])
 #: Storage format of the chunks (part of a results folder's identity).
 FORMAT = 1
 
@@ -72,12 +77,18 @@ ProgressCallback = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class Scenario:
-    """One scenario of the assurance hook: a population and a hypothesis, with a weight (> 0)."""
+    """One scenario of the assurance hook: a population and a hypothesis, with a weight (> 0).
+
+    ``seed`` and ``replicates`` (default: the trial's) let each scenario be one independent draw of a Monte
+    Carlo assurance (:mod:`tregsim.trial.assurance`); ``parameters`` records the model parameters it sets."""
 
     weight: float
     population: PatientSource | None = None
     hypothesis: str | None = None
     name: str = ""
+    seed: int | None = None
+    replicates: int | None = None
+    parameters: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -454,7 +465,7 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
               replicates: int | None = None, seed: int | None = None, population: PatientSource | None = None,
               progress: ProgressCallback | None = None, *, scenarios: Sequence[Scenario] | None = None,
               chunk_size: int = CHUNK, solver: Any = None, workers: int | None = None,
-              report: bool = True) -> TrialResult:
+              report: bool = True, assurance: int | None = None) -> TrialResult:
     """Run an in-silico trial.
 
     Arguments:
@@ -470,6 +481,9 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
         progress: ``progress(phase, done, total)`` after each chunk (see :mod:`tregsim.trial.progress`).
         scenarios: the assurance hook (module docstring); each scenario's chunks go to
             ``out/scenarios/sNNN/``.
+        assurance: draws of the built-in assurance (:mod:`tregsim.trial.assurance`: hypotheses weighted by
+            the mouse data, human PD parameters from their uncertainty, one whole trial per draw); None or 0:
+            none.  Ignored when ``scenarios`` are given.
         chunk_size: patients per engine call and per chunk file (results do not depend on it; a folder is
             resumed only with the chunk size it was written with).
         solver: the engine (default :class:`~tregsim.engine.ensemble.EnsembleSolver`; e.g. ``backend='gpu'``).
@@ -509,8 +523,15 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
         run = _Run(trial, size, reps, seed, population, trial.hypothesis, out_path, chunk_size, solver, progress)
         comparisons, curves = run.run()
         summary = _summary(run, comparisons, curves)
+        record: dict[str, Any] = {}
+        if not scenarios and assurance:
+            from tregsim.trial.assurance import draw_scenarios
+
+            scenarios, record = draw_scenarios(int(assurance), seed)
         if scenarios:
-            summary.update(_assurance(trial, scenarios, size, reps, seed, population, out_path, chunk_size, solver))
+            summary.update(_assurance(trial, scenarios, size, reps, seed, population, out_path, chunk_size, solver,
+                                      progress))
+            summary.update({"assurance_" + k: v for k, v in record.items()})
     result = TrialResult(trial, summary, comparisons, curves, run.timeline, run.failures, run.store, out_path)
     if out_path is not None:
         result.write(out_path, report=report)
@@ -518,31 +539,50 @@ def run_trial(protocol: TrialProtocol | str | Path, out: str | Path | None = Non
 
 
 def _assurance(trial: TrialProtocol, scenarios: Sequence[Scenario], size: int, reps: int, seed: int,
-               population: PatientSource, out: Path | None, chunk_size: int, solver: Any) -> dict[str, Any]:
-    """The assurance hook: each scenario's power (share of its replicates), weighted."""
+               population: PatientSource, out: Path | None, chunk_size: int, solver: Any,
+               progress: ProgressCallback | None = None) -> dict[str, Any]:
+    """The assurance hook: each scenario's power (share of its replicates), weighted; with the Monte Carlo
+    standard error ``sqrt(a (1 - a) / n_eff)`` (``n_eff``: Kish's effective number of scenario replicates)."""
     weights = np.array([float(s.weight) for s in scenarios])
     if not (np.all(np.isfinite(weights)) and np.all(weights > 0)):
         raise ValueError("scenario weights must be finite and > 0")
     treated, endpoints = trial.treated_arms, trial.endpoint_list
     rows = []
+    grid = np.unique(np.concatenate([ASSURANCE_GRID, [size]])).astype(int)
+    expected: dict[tuple[str, str], list[np.ndarray]] = {}
     for i, sc in enumerate(scenarios):
         sub = out / "scenarios" / f"s{i:03d}" if out is not None else None
-        run = _Run(trial, size, reps, seed, sc.population or population, sc.hypothesis or trial.hypothesis, sub,
-                   chunk_size, solver, None)
-        comparisons, _ = run.run()
+        run = _Run(trial, size, sc.replicates or reps, sc.seed if sc.seed is not None else seed,
+                   sc.population or population, sc.hypothesis or trial.hypothesis, sub, chunk_size, solver, None)
+        comparisons, curves = run.run()
+        if progress is not None:
+            progress("assurance", i + 1, len(scenarios))
         power = {(a, e): an.replicate_power(comparisons, a, e) if len(comparisons) else 0.0
                  for a in treated for e in endpoints}
         rows.append((sc, power))
+        # expected power at any N from the draw's own pooled effect (power.py's scaling); NaN -> no success
+        for c in curves:
+            p_n = power_at(c.z_ref, c.n_ref, grid)
+            expected.setdefault((c.arm, c.endpoint), []).append(np.nan_to_num(p_n, nan=0.0) * weights[i])
     total = weights.sum()
     value = {(a, e): float(sum(w * p[(a, e)] for w, (_, p) in zip(weights, rows)) / total)
              for a in treated for e in endpoints}
+    n_eff = float(sum(w * (sc.replicates or reps) for w, (sc, _) in zip(weights, rows)) ** 2
+                  / sum((w ** 2) * (sc.replicates or reps) for w, (sc, _) in zip(weights, rows)))
+    se = {k: math.sqrt(max(v * (1 - v), 0.0) / n_eff) for k, v in value.items()}
     out_d: dict[str, Any] = {
         "assurance": _by_endpoint(value, trial.primary, endpoints),
+        "assurance_se": _by_endpoint(se, trial.primary, endpoints),
+        "assurance_draws": len(rows),
         "scenarios": [{"name": sc.name or f"s{i:03d}", "weight": float(sc.weight),
                        "hypothesis": sc.hypothesis or trial.hypothesis,
                        "population": type(sc.population or population).__name__,
+                       "parameters": dict(sc.parameters),
                        "power": _by_endpoint(p, trial.primary, endpoints)} for i, (sc, p) in enumerate(rows)],
     }
+    curve = {(a, e): {"n": [int(x) for x in grid], "assurance": [float(x) for x in np.sum(v, axis=0) / total]}
+             for (a, e), v in expected.items()}
+    out_d["assurance_curve"] = {a: {e: curve[(a, e)] for e in endpoints if (a, e) in curve} for a in treated}
     if len(treated) > 1:
         out_d["assurance_by_arm"] = {a: _by_endpoint(value, a, endpoints) for a in treated}
     return out_d
