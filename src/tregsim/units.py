@@ -77,8 +77,8 @@ def parse_dose_unit(text: str, shown: tuple[str, ...] = DOSE_UNITS_SHOWN) -> Dos
 def check_unit_for_drug(unit: DoseUnit, drug: str, ug_per_miu: float | None) -> None:
     """Raise ValueError if ``unit`` does not fit the drug (an activity unit for a drug dosed by mass)."""
     if unit.activity and not ug_per_miu:
-        raise ValueError(f"International Units are not a unit of {drug} (dosed by mass); allowed: "
-                         f"{', '.join(DOSE_UNITS_SHOWN)}")
+        raise ValueError(f"activity units (International Units: MIU, IU) fit only drugs dosed in IU; {drug} is "
+                         f"dosed by mass; allowed: {', '.join(DOSE_UNITS_SHOWN)}")
 
 
 def ug_per_unit(unit: DoseUnit, ug_per_miu: float | None = None) -> float:

@@ -8,7 +8,7 @@ and ``pow(a, b)``; observables may also use ``piecewise(a, cond, b)`` with ``gt`
 (SBML's own names, defined for numpy in :mod:`tregsim.model.codegen`).  Nothing else (no ``max``, no
 operators such as ``>``) so the same text can be compiled for numpy, numba and libsbml.
 
-Model units: time in **days**; cells in **cells**; IGF-1 amounts in **ug/kg**
+Model units: time in **days**; cells in **cells**; IGF-1 and IL-2 amounts in **ug/kg**
 body weight; volumes in **L/kg**; concentrations in **ng/mL** (= ug/L);
 damage as **fractions** of the spinal-cord / CNS myelin (0-1).
 
@@ -32,6 +32,11 @@ Structure (docs/model.md explains it with sources; docs/equations.md is generate
   effect, including that of endogenous IGF-1.
 * Immunisation (mouse EAE): a bolus of primed resting Teff and an adjuvant effect (CFA and
   pertussis toxin) that raises the Treg level needed for suppression and decays at ``k_adj``.
+* Low-dose IL-2 (aldesleukin; :mod:`tregsim.model.drugs.il2`, its states, assignments, inputs and
+  parameters appended here): SC depot and transit, plasma, clearance; high-affinity receptor signalling
+  raises CD25 on Treg, which adds an IL-2 drive to peripheral Treg proliferation (``stim_p +
+  il2_treg_drive``, multiplied by IGF-1's capacity ``aR_eff``); the intermediate-affinity receptor raises
+  peripheral Teff proliferation (``aE_il2``) while exposure is high.  Without IL-2 every added term is zero.
 * Damage: CNS Teff demyelinate (rate ~ (Teff_CNS / a_dam)^2, Velez), myelin is
   repaired or lost irreversibly (axon loss); Gd-enhancing lesions form in
   proportion to CNS Teff and stop enhancing after ``tau_gd``.
@@ -259,7 +264,7 @@ def equations_markdown() -> str:
     """docs/equations.md: every assignment and rate of this module, as written here."""
     out = ["# tregsim equations", "",
            "Generated from `src/tregsim/model/definition.py` by `make docs`; do not edit by hand.",
-           "Time in days; cells; IGF-1 amounts in ug/kg; concentrations in ng/mL.", "",
+           "Time in days; cells; IGF-1 and IL-2 amounts in ug/kg; concentrations in ng/mL.", "",
            "## Inputs (set piecewise by dosing schedules)", ""]
     out += [f"- `{n}` ({u}): {d}" for n, u, d in INPUTS]
     out += ["", "## Switches", ""] + [f"- `{n}`: {d}" for n, d in SWITCHES]
