@@ -106,13 +106,15 @@ def test_treg_dose_response_is_monotone_over_the_low_dose_range_and_teff_effect_
 
 def test_blood_treg_time_course_reproduces_louapre_2023():
     """Louapre 2023 J Neurol 270:4403 (MS-IL2, RRMS; 1 MIU SC daily x5 then every 2 weeks): Treg fold 1.26
-    (IQR 1.21-1.33) at day 15, CD25 on Treg x2.17 (IQR 1.70-3.55) at day 5.  The model (hand-chosen
-    k_cd25, Emax_cd25, g_il2) must fall inside both IQRs; its day-5 Treg rise (~1.2, where the trial saw
-    none) is a known miss, bounded here so that the delay does not get worse unnoticed."""
-    r = cal.response(cal.MS_IL2_REGIMENS, patients=16, days=20)
+    (IQR 1.21-1.33) at day 15 against 1.01 on placebo, CD25 on Treg x2.17 (IQR 1.70-3.55) at day 5.  48 people
+    from the shipped virtual RRMS population, each treated and untreated with the same immune triggers: the
+    median treated/untreated blood Treg must fall inside both IQRs (hand-chosen k_cd25, Emax_cd25, g_il2).
+    The model's day-5 Treg rise (~1.27, where the trial saw none) is a known miss, bounded here so that it
+    does not grow unnoticed."""
+    r = cal.response(cal.MS_IL2_REGIMENS, patients=48, days=20, seed=7, population=True)
     assert 1.21 <= r.at("treg_ratio", 15) <= 1.33
     assert 1.70 <= r.at("cd25_fold", 5) <= 3.55
-    assert r.at("treg_ratio", 5) < 1.3
+    assert r.at("treg_ratio", 5) < 1.35
 
 
 @pytest.mark.parametrize("unit,route,field,needle", [
@@ -174,3 +176,16 @@ def test_simulate_cli_writes_il2_and_treg_fold(tmp_path):
     res = CliRunner().invoke(app, ["simulate", str(bad), "--out", str(tmp_path / "x")])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "regimens[0].dose_unit" in res.output and "MIU/fortnight" in res.output and "MIU/kg" in res.output
+
+
+def test_igf1_and_il2_together_expand_treg_more_than_either_alone():
+    """Shapiro 2023 (J Immunol 211:1108): IGF-1 + IL-2 expand Treg more than either alone.  In the model IGF-1
+    raises the proliferation capacity and IL-2 the signal, which multiply: seed-paired blood Treg (treated /
+    untreated, median over patients, mean over the 5-day course and the 10 days after) is highest together."""
+    igf1 = dict(drug="igf1", route="sc", dose=50, dose_unit="ug/kg", every_hours=12, start_day=0, stop_day=15)
+    il2 = dict(IL2_SC)
+    means = {}
+    for name, regs in (("igf1", [igf1]), ("il2", [il2]), ("both", [igf1, il2])):
+        r = cal.response(regs, patients=8, days=15)
+        means[name] = float(r.treg_ratio.mean())
+    assert means["both"] > max(means["igf1"], means["il2"]) > 1.0
