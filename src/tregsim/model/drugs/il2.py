@@ -82,7 +82,8 @@ PARAMETERS: tuple[str, ...] = ("F_il2_sc", "ka_il2", "V_il2", "CL_il2", "EC50_il
                                "g_il2", "EC50_il2_teff", "Emax_il2_teff")
 
 OBSERVABLES: tuple[Observable, ...] = (
-    Observable("il2_ng_ml", "c_il2", "ng/mL", "plasma IL-2 (aldesleukin)"),
+    Observable("il2_ng_ml", "piecewise(0, lt(c_il2, 0), c_il2)", "ng/mL",
+               "plasma IL-2 (aldesleukin; the solver's round-off below 0 after clearance shown as 0)"),
     Observable("treg_cd25_fold", "1 + cd25_rise", "1", "CD25 on blood Treg relative to no IL-2"),
 )
 
