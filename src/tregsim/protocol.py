@@ -107,7 +107,7 @@ class Regimen(_Strict):
             parse_dose_unit(v, allowed_units(1.0))
             return v
         shown = allowed_units(d.ug_per_miu if d is not None else None)
-        unit = parse_dose_unit(v, tuple(f"{u}" for u in shown))
+        unit = parse_dose_unit(v, shown)
         if d is not None:
             check_unit_for_drug(unit, d.name, d.ug_per_miu)
         return v
