@@ -13,10 +13,15 @@ def test_quick_main_job_writes_every_part(tmp_path):
     assert s["bilbao2014"]["default_hypothesis"] == "treg_and_th17"
     assert {"rows", "matching_bid_mg_kg", "mouse_protective_free_cavg_ng_ml"} <= set(s["dose_translation"])
     trial = s["trial"]
-    assert set(trial["arms"]) == {"placebo", "igf1-50ugkg-q12h", "igf1-100ugkg-q12h"}
+    assert set(trial["arms"]) == {"placebo", "igf1-50ugkg-q12h", "igf1-100ugkg-q12h", "il2-1miu",
+                                  "igf1-50ugkg+il2-1miu"}
     assert all(a["n"] == 40 for a in trial["arms"].values())
     assert {(c["arm"], c["endpoint"]) for c in trial["comparisons"]} >= {
-        ("igf1-50ugkg-q12h", "annualized_relapse_rate"), ("igf1-100ugkg-q12h", "gd_lesions_per_scan")}
+        ("igf1-50ugkg-q12h", "annualized_relapse_rate"), ("igf1-100ugkg-q12h", "gd_lesions_per_scan"),
+        ("il2-1miu", "annualized_relapse_rate"), ("igf1-50ugkg+il2-1miu", "annualized_relapse_rate")}
+    assert all({"estimate", "ci_low", "ci_high", "p_value"} <= set(c) for c in trial["comparisons"])
+    four = [line for line in s["answer"] if line.startswith("Four-way comparison")]
+    assert four and all(k in four[0] for k in ("IGF-1 (", "low-dose IL-2 (", "IGF-1 + IL-2 ("))
     assert s["answer"] and any("hypoglycaemia" in line for line in s["answer"])
     for part in ("bilbao2014/summary.json", "bilbao2014/report.html", "rrms-igf1-trial/summary.json",
                  "rrms-igf1-trial/report.html"):

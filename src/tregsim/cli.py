@@ -370,8 +370,8 @@ def run(
     """The main job on built-in defaults: seed study, dose translation, the default trial, the answer.
 
     The seed study in silico under every hypothesis, the mouse-to-patient dose translation with glucose,
-    the default in-silico trial (rrms-igf1-trial: placebo and IGF-1 at two label doses) and the answer in
-    plain words, with one report.html.
+    the default in-silico trial (rrms-igf1-trial: placebo, IGF-1 at two label doses, low-dose IL-2 and IGF-1 +
+    IL-2) and the answer in plain words, with one report.html.
     """
     from tregsim.main_job import TRIAL, run_main_job
 

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 from tregsim.errors import FieldProblem, number
-from tregsim.units import DoseUnit
+from tregsim.units import DoseUnit, ug_per_unit
 
 # --------------------------------------------------------------------------- time
 
@@ -111,20 +111,33 @@ class DoseLimit:
     label: str
     #: The full reasoning, with sources.
     reason: str
+    #: The maximum in the drug's usual units, for messages that list every drug's.
+    summary: str = ""
 
 
 _IGF1 = DoseLimit(
     max_amount_ug_kg=10_000.0,
     max_rate_ug_kg_day=10_000.0,
     label="~80x the Increlex label maximum of 0.12 mg/kg twice daily",
+    summary="10 mg/kg per administration or per day",
     reason="rhIGF-1: the Increlex label maximum is 0.12 mg/kg SC twice daily; the largest bolus in tregsim's "
            "sources is 0.1 mg/kg IV (Guler 1987), rodent injections reach ~2 mg/kg (30 ug in an 18 g lit/lit "
            "mouse), the seed study's pump 1 mg/kg/day and the highest human infusion 1 mg/kg/day (Kerr 1993); "
            "10 mg/kg (per dose or per day) is ~80x the label maximum",
 )
+_IL2 = DoseLimit(
+    max_amount_ug_kg=400.0,
+    max_rate_ug_kg_day=1200.0,
+    label="~11x the Proleukin label's high-dose 0.6 MIU/kg IV every 8 h",
+    summary="6.5 MIU/kg (400 ug/kg) per administration, 20 MIU/kg/day (1.2 mg/kg/day) as a rate",
+    reason="aldesleukin: the Proleukin label's high-dose regimen (metastatic renal cell carcinoma, melanoma) is "
+           "600,000 IU/kg (0.6 MIU/kg, 36.7 ug/kg at 61.1 ug per MIU) IV every 8 h, 1.8 MIU/kg/day; low-dose "
+           "regimens in autoimmunity give 0.33-3 MIU per day SC (Hartemann 2013; Louapre 2023).  400 ug/kg "
+           "(6.5 MIU/kg) per administration and 1.2 mg/kg/day (~20 MIU/kg/day) are ~11x the label maximum",
+)
 #: The largest plausible dose per drug.  A placebo (vehicle) mirrors the active arm, so it has igf1's
-#: bounds.  A new drug (il2 is recognised but not modelled) gets its own entry when its pharmacology is.
-DOSE_LIMITS: dict[str, DoseLimit] = {"igf1": _IGF1, "placebo": _IGF1}
+#: bounds for mass units and il2's for International Units.  A new drug gets its own entry with its module.
+DOSE_LIMITS: dict[str, DoseLimit] = {"igf1": _IGF1, "il2": _IL2, "placebo": _IGF1}
 
 
 _g = number
@@ -145,9 +158,15 @@ def check_dose(field: str, drug: str, dose: float, unit_text: str, unit: DoseUni
         FieldProblem: the dose exceeds the limit.
     """
     limit = DOSE_LIMITS.get(drug)
+    if drug == "placebo" and unit.activity:
+        drug, limit = "placebo (il2 bounds for International Units)", _IL2
     if limit is None:
         return
-    per_unit = unit.factor_ug * (unit.per_day_factor if unit.kind == "rate" else 1.0)
+    from tregsim.model.drugs import DRUGS  # the drug's mass per MIU (activity units)
+
+    ug_per_miu = DRUGS["il2"].ug_per_miu if drug.startswith("placebo") else getattr(DRUGS.get(drug), "ug_per_miu",
+                                                                                     None)
+    per_unit = ug_per_unit(unit, ug_per_miu) * (unit.per_day_factor if unit.kind == "rate" else 1.0)
     per_kg = per_unit if unit.per_kg else per_unit / body_weight_kg  # ug/kg(/day) for one unit of dose
     max_model = limit.max_amount_ug_kg if unit.kind == "amount" else limit.max_rate_ug_kg_day
     if dose * per_kg <= max_model * (1 + 1e-12):

@@ -5,8 +5,8 @@ The whole story on built-in defaults:
 1. the seed study in silico (``reproduce bilbao2014``: every experiment, every hypothesis, targets);
 2. mouse-to-patient dose translation (free IGF-1 exposure of label regimens, predicted glucose and the
    probability of level-2 hypoglycaemia);
-3. the default in-silico trial ``rrms-igf1-trial`` (placebo and IGF-1 at two label doses, FREEDOMS-like,
-   patients from the shipped virtual RRMS population);
+3. the default in-silico trial ``rrms-igf1-trial`` (placebo, IGF-1 at two label doses, low-dose IL-2 as in the
+   MS-IL2 trial, and IGF-1 + IL-2; FREEDOMS-like, patients from the shipped virtual RRMS population);
 4. the answer in plain words (:func:`answer`).
 
 Each part writes its own folder; ``report.html`` and ``summary.json`` at the top bring them together.
@@ -55,7 +55,7 @@ def run_main_job(folder: Path, quick: bool = False, progress_factory: Callable |
         "dose_translation": translation, "pk_targets": target_results(),
         "trial": trial.summary,
     }
-    summary["answer"] = answer(trial.summary, translation, quick)
+    summary["answer"] = answer(trial.summary, translation, quick, arm_drugs(TRIAL))
     write_json(folder / "summary.json", summary)
 
     rep = Report("tregsim run: IGF-1, regulatory T cells and MS, from mouse to patient",
@@ -111,7 +111,9 @@ def _run_trial(out: Path, quick: bool, progress_factory: Callable | None):
 def trial_section(rep: Report, trial) -> None:
     """The trial's comparisons and power in the main report (the full report is in its own folder)."""
     s = trial.summary
-    rep.text("Patients are drawn from the shipped virtual RRMS population (prevalence weights fitted to "
+    rep.text("Arms: placebo, rhIGF-1 at two label doses, low-dose IL-2 (1 MIU SC daily for 5 days then every 2 weeks, "
+             "as the MS-IL2 trial, Louapre 2023) and IGF-1 + IL-2. "
+             "Patients are drawn from the shipped virtual RRMS population (prevalence weights fitted to "
              "FREEDOMS, Bagnato 2000 and Bordi 2013; trial/population.py). Full report: "
              f"{TRIAL}/report.html.")
     rep.table([{"arm": a, **{k: v for k, v in d.items() if not isinstance(v, dict)}} for a, d in s["arms"].items()])
@@ -124,8 +126,57 @@ def _fmt(x: float | None, nd: int = 2) -> str:
     return "not estimable" if x is None or x != x else f"{x:.{nd}f}"
 
 
-def answer(trial: dict[str, Any], translation: dict[str, Any], quick: bool) -> list[str]:
-    """Plain-language conclusions from the trial's summary and the dose translation."""
+def arm_drugs(trial_ref: str) -> dict[str, tuple[str, ...]]:
+    """Each arm of a trial protocol and the active drugs it gives (sorted; () for a control arm)."""
+    from tregsim.trial.design import load_trial
+
+    t = load_trial(trial_ref)
+    return {a.name: tuple(sorted({r.drug for r in a.regimens if r.drug != "placebo"})) for a in t.arms}
+
+
+def _comparison(trial: dict[str, Any], arm: str, endpoint: str) -> dict[str, Any] | None:
+    return next((c for c in trial.get("comparisons", []) if c["arm"] == arm and c["endpoint"] == endpoint), None)
+
+
+def four_way(trial: dict[str, Any], drugs: dict[str, tuple[str, ...]]) -> list[str]:
+    """Plain-language comparison of placebo, IGF-1, low-dose IL-2 and IGF-1 + IL-2 (the first arm of each kind).
+
+    Each treated arm's relapse-rate ratio against placebo with its 95% CI and p-value, every arm's blood Treg
+    fold, and whether the combination did better than either drug alone (arm values; the trial compares every
+    arm with placebo only)."""
+    kinds = {"IGF-1": ("igf1",), "low-dose IL-2": ("il2",), "IGF-1 + IL-2": ("igf1", "il2")}
+    arms = trial["arms"]
+    chosen = {k: next((a for a, d in drugs.items() if d == v and a in arms), None) for k, v in kinds.items()}
+    if not all(chosen.values()):
+        return []
+    control = next((a for a, d in drugs.items() if not d and a in arms), None)
+    out = []
+    parts = []
+    for kind, arm in chosen.items():
+        c = _comparison(trial, arm, "annualized_relapse_rate")
+        if c is None or c["estimate"] is None or c["estimate"] != c["estimate"]:
+            parts.append(f"{kind} ({arm}) not estimable")
+        else:
+            parts.append(f"{kind} ({arm}) {_fmt(c['estimate'])} (95% CI {_fmt(c['ci_low'])}-{_fmt(c['ci_high'])}, "
+                         f"p = {_fmt(c['p_value'], 3)})")
+    out.append("Four-way comparison, relapse-rate ratio against placebo: " + "; ".join(parts) + ".")
+    folds = [f"{k} {_fmt(arms[a].get('treg_blood_fold'))}" for k, a in (("placebo", control), *chosen.items())
+             if a is not None]
+    out.append("Mean blood Treg fold over treatment: " + ", ".join(folds) + " (model: IGF-1 raises the Treg "
+               "proliferation capacity, IL-2 the proliferation signal through CD25; the two multiply).")
+    arr = {k: arms[a].get("annualized_relapse_rate") for k, a in chosen.items()}
+    if all(v is not None and v == v for v in arr.values()):
+        best = min(arr["IGF-1"], arr["low-dose IL-2"])
+        verdict = "fewer" if arr["IGF-1 + IL-2"] < best else "not fewer"
+        out.append(f"IGF-1 + IL-2 gave {verdict} relapses per patient-year ({_fmt(arr['IGF-1 + IL-2'])}) than the "
+                   f"better single drug ({_fmt(best)}); arm values only (not a tested contrast).")
+    return out
+
+
+def answer(trial: dict[str, Any], translation: dict[str, Any], quick: bool,
+           drugs: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """Plain-language conclusions from the trial's summary and the dose translation (``drugs``: each arm's
+    active drugs, for the comparison of placebo, IGF-1, IL-2 and IGF-1 + IL-2)."""
     out = []
     arms = trial["arms"]
     placebo = arms.get("placebo", {})
@@ -148,6 +199,8 @@ def answer(trial: dict[str, Any], translation: dict[str, Any], quick: bool) -> l
         if v is not None and v == v:
             out.append(f"{arm}: about {int(round(v))} patients per arm give 80% power on the relapse rate "
                        f"(two-sided 5%, {trial.get('treatment_weeks', 96)} weeks).")
+    if drugs:
+        out += four_way(trial, drugs)
     rows = {r["regimen"]: r for r in translation["rows"]}
     hypo = [f"{name}: glucose nadir {_fmt(r['glucose_nadir_mmol_l'])} mmol/L, P(< 3.0 mmol/L) "
             f"{_fmt(r.get('p_glucose_below_3_mmol_l'))}" for name, r in rows.items()]

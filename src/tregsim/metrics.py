@@ -15,6 +15,9 @@ Drug (any regimen of IGF-1): cmax_ng_ml and ctrough_ng_ml of total plasma IGF-1 
 clinically measured quantity) and the same for free IGF-1 (``*_free_ng_ml``); the trough is
 the minimum over the last 24 h of dosing.  ``glucose_nadir_mmol_l``: mean over subjects of each subject's
 lowest blood glucose over the run.
+IL-2 (any regimen of il2): ``il2_cmax_ng_ml`` and ``il2_ctrough_ng_ml`` of plasma IL-2 (same rules; with no
+IGF-1 in the protocol they are also the contract's ``cmax_ng_ml`` and ``ctrough_ng_ml``), and
+``treg_blood_fold_max``, the largest mean blood Treg fold over the run.
 """
 
 from __future__ import annotations
@@ -73,4 +76,19 @@ def drug_metrics(t: np.ndarray, obs: dict[str, np.ndarray], last_dose_day: float
         out[f"ctrough{key}_ng_ml"] = float(c[window].min())
     if "glucose_mmol_l" in obs:
         out["glucose_nadir_mmol_l"] = float(obs["glucose_mmol_l"].min(axis=1).mean())
+    return out
+
+
+def il2_metrics(t: np.ndarray, obs: dict[str, np.ndarray], last_dose_day: float, primary: bool) -> dict[str, float]:
+    """IL-2 Cmax over the run and trough over the last 24 h of dosing (mean concentration), and the peak of the
+    mean blood Treg fold; ``primary`` (no IGF-1 given) also reports them as ``cmax_ng_ml``/``ctrough_ng_ml``."""
+    window = (t >= last_dose_day - 1.0 - 1e-9) & (t <= last_dose_day + 1e-9)
+    if not window.any():
+        window = t >= t[-1] - 1.0
+    c = obs["il2_ng_ml"].mean(axis=0)
+    out = {"il2_cmax_ng_ml": float(c.max()), "il2_ctrough_ng_ml": float(c[window].min())}
+    if "treg_blood_fold" in obs:
+        out["treg_blood_fold_max"] = float(np.nanmax(obs["treg_blood_fold"].mean(axis=0)))
+    if primary:
+        out["cmax_ng_ml"], out["ctrough_ng_ml"] = out["il2_cmax_ng_ml"], out["il2_ctrough_ng_ml"]
     return out

@@ -22,7 +22,8 @@ from pydantic import (AllowInfNan, BaseModel, ConfigDict, Field, Strict, StrictI
 from tregsim import limits as L
 from tregsim.errors import FieldProblem, ProtocolError, excerpt, number
 from tregsim.safe_yaml import field_path, read_yaml
-from tregsim.units import DOSE_UNITS_SHOWN, DoseUnit, parse_dose_unit
+from tregsim.model.drugs import DRUGS
+from tregsim.units import DOSE_UNITS_SHOWN, DoseUnit, allowed_units, check_unit_for_drug, parse_dose_unit
 
 __all__ = ["ProtocolError", "Regimen", "SimulationProtocol", "builtin_names", "builtin_text", "load_protocol",
            "parse_protocol", "read_yaml", "to_yaml"]
@@ -34,7 +35,7 @@ SPECIES_DISEASES: dict[str, tuple[str, ...]] = {
 HYPOTHESES: tuple[str, ...] = ("treg_only", "treg_and_th17")
 DEFAULT_HYPOTHESIS = "treg_and_th17"
 KNOCKOUTS: tuple[str, ...] = ("treg_igf1r", "pan_t_igf1r")
-DRUGS_MODELLED: tuple[str, ...] = ("igf1", "placebo")
+DRUGS_MODELLED: tuple[str, ...] = ("igf1", "il2", "placebo")
 DRUGS_KNOWN: tuple[str, ...] = ("igf1", "il2", "placebo")
 ROUTES: tuple[str, ...] = ("sc", "iv", "ip", "minipump")
 DEFAULT_BODY_WEIGHT_KG = {"mouse": 0.025, "human": 70.0}
@@ -89,10 +90,26 @@ class Regimen(_Strict):
                              f"allowed: {', '.join(DRUGS_MODELLED)}")
         return v
 
+    @field_validator("route")
+    @classmethod
+    def _route_for_drug(cls, v: str, info: Any) -> str:
+        d = DRUGS.get(info.data.get("drug"))
+        if d is not None and v not in d.routes:
+            raise ValueError(f"route {v} is not modelled for {d.name} ({d.label}); allowed: {', '.join(d.routes)}")
+        return v
+
     @field_validator("dose_unit")
     @classmethod
-    def _unit(cls, v: str) -> str:
-        parse_dose_unit(v)
+    def _unit(cls, v: str, info: Any) -> str:
+        drug = info.data.get("drug")
+        d = DRUGS.get(drug)
+        if drug == "placebo":  # a vehicle mirrors any active arm, so it takes any drug's units
+            parse_dose_unit(v, allowed_units(1.0))
+            return v
+        shown = allowed_units(d.ug_per_miu if d is not None else None)
+        unit = parse_dose_unit(v, shown)
+        if d is not None:
+            check_unit_for_drug(unit, d.name, d.ug_per_miu)
         return v
 
     @field_validator("stop_day")
@@ -109,7 +126,11 @@ class Regimen(_Strict):
         if self.route == "minipump" and kind != "rate":
             raise FieldProblem("dose_unit", self.dose_unit, "a mini-pump needs a rate unit such as mg/kg/day")
         if self.route in ("sc", "ip") and kind != "amount":
-            raise FieldProblem("dose_unit", self.dose_unit, f"route {self.route} needs an amount unit such as ug/kg")
+            example = "MIU" if self.drug == "il2" else "ug/kg"
+            raise FieldProblem("dose_unit", self.dose_unit, f"route {self.route} is a bolus and needs an amount unit "
+                                                            f"such as {example}; allowed amount units: "
+                                                            + ", ".join(u for u in allowed_units(
+                                                                self._ug_per_miu) if parse_dose_unit(u).kind == "amount"))
         if kind == "rate" and self.every_hours is not None:
             raise FieldProblem("every_hours", self.every_hours,
                                "a rate (infusion) runs continuously from start_day to stop_day; use null")
@@ -121,6 +142,13 @@ class Regimen(_Strict):
     @property
     def unit(self) -> DoseUnit:
         return parse_dose_unit(self.dose_unit)
+
+    @property
+    def _ug_per_miu(self) -> float | None:
+        """The drug's mass per MIU (placebo: any, so 1), or None for drugs dosed by mass only."""
+        if self.drug == "placebo":
+            return 1.0
+        return DRUGS[self.drug].ug_per_miu
 
     @property
     def is_infusion(self) -> bool:
@@ -194,6 +222,12 @@ class SimulationProtocol(_Strict):
                 raise FieldProblem(f"{at}.start_day", r.start_day,
                                    f"the regimen would start when the run has ended (duration_days "
                                    f"{self.duration_days:g}); allowed: 0 <= start_day < duration_days")
+            d = DRUGS.get(r.drug)
+            if d is not None and self.species not in d.species:
+                raise FieldProblem(f"{at}.drug", r.drug, f"{d.label} is parameterised for {', '.join(d.species)} only; "
+                                                         f"allowed for species {self.species}: "
+                                                         + ", ".join(n for n, x in DRUGS.items() if self.species in x.species)
+                                                         + ", placebo")
             L.check_dose(f"{at}.dose", r.drug, r.dose, r.dose_unit, r.unit, self.weight_kg)
 
     def _check_work(self) -> None:
@@ -268,7 +302,8 @@ def _range_text(loc: tuple) -> str:
                 text = f"{op} {number(getattr(m, attr))}"
                 lo, hi = (text, hi) if attr[0] == "g" else (lo, text)
     if name == "dose":
-        hi = "<= the drug's plausible maximum (igf1: 10 mg/kg per administration or per day; tregsim.limits)"
+        hi = ("<= the drug's plausible maximum (" + "; ".join(f"{d}: {lim.summary}" for d, lim in L.DOSE_LIMITS.items()
+                                                             if d != "placebo") + "; tregsim.limits)")
     bounds = " and ".join(b for b in (lo, hi) if b)
     null = " (or null)" if not info.is_required() and info.default is None else ""
     return f"a {whole}{unit}" + (f" {bounds}" if bounds else "") + null

@@ -12,7 +12,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from collections.abc import Mapping
+
 from tregsim.model.definition import INPUT_NAMES
+from tregsim.model.drugs import DRUGS
 from tregsim.protocol import Regimen
 from tregsim.units import to_model_amount, to_model_rate
 
@@ -46,6 +49,17 @@ class Schedule:
     igf1_dosed: float = 0.0
     #: IGF-1 lost before reaching the body (1 - bioavailability), ug/kg.
     igf1_presystemic_loss: float = 0.0
+    #: Every drug administered (ug/kg) by drug name, including any part lost before absorption.
+    dosed: dict[str, float] = field(default_factory=dict)
+    #: Every drug lost before reaching the body (1 - bioavailability), ug/kg, by drug name.
+    presystemic_loss: dict[str, float] = field(default_factory=dict)
+
+    def _count(self, drug: str, given: float, lost: float) -> None:
+        self.dosed[drug] = self.dosed.get(drug, 0.0) + given
+        self.presystemic_loss[drug] = self.presystemic_loss.get(drug, 0.0) + lost
+        if drug == "igf1":
+            self.igf1_dosed += given
+            self.igf1_presystemic_loss += lost
 
     def breakpoints(self, t0: float, t1: float) -> np.ndarray:
         """Sorted unique times in [t0, t1] where the system changes."""
@@ -65,33 +79,43 @@ class Schedule:
 
 
 def add_regimen(schedule: Schedule, regimen: Regimen, duration_days: float, body_weight_kg: float,
-                bioavailability: dict[str, float]) -> None:
+                bioavailability: Mapping[str, float], values: Mapping[str, float] | None = None) -> None:
     """Expand one protocol regimen into boluses and infusions on ``schedule``.
+
+    The drug's descriptor (:mod:`tregsim.model.drugs`) says which state a bolus of each route goes to, which
+    input a rate sets, which parameter is the route's bioavailability and how activity units (MIU) convert.
 
     Arguments:
         schedule: the schedule to extend.
         regimen: the validated regimen.
         duration_days: simulation length; nothing is scheduled after it.
-        body_weight_kg: for absolute doses (ug, mg).
-        bioavailability: ``{"sc": F_sc, "ip": F_ip, "minipump": F_sc}``; IV is 1.
+        body_weight_kg: for absolute doses (ug, mg, MIU).
+        bioavailability: IGF-1's ``{"sc": F_sc, "ip": F_ip, "minipump": F_sc}`` (kept for callers that dose
+            only IGF-1); IV is 1.
+        values: the subject's parameter values; when given, every drug's bioavailability is read from them.
     """
     if regimen.drug == "placebo":
         return
-    if regimen.drug != "igf1":  # guarded by protocol validation; a new drug must be wired here
+    if regimen.drug not in DRUGS:  # guarded by protocol validation; a new drug registers in model/drugs
         raise NotImplementedError(regimen.drug)
+    drug = DRUGS[regimen.drug]
     start = regimen.start_day
     stop = duration_days if regimen.stop_day is None else min(regimen.stop_day, duration_days)
-    f = 1.0 if regimen.route == "iv" else bioavailability[regimen.route]
+    if values is not None:
+        f = drug.fraction_absorbed(regimen.route, values)
+    else:
+        if drug.name != "igf1":
+            raise ValueError(f"dosing {drug.name} needs the subject's parameter values (its bioavailability)")
+        f = 1.0 if regimen.route == "iv" else bioavailability[regimen.route]
     if regimen.is_infusion:
-        rate = to_model_rate(regimen.dose, regimen.unit, body_weight_kg)
-        target = {"minipump": "rate_igf1_sc", "iv": "rate_igf1_iv"}[regimen.route]
+        rate = to_model_rate(regimen.dose, regimen.unit, body_weight_kg, drug.ug_per_miu)
+        target = drug.infusion_input[regimen.route]
         if stop > start:
             schedule.infusions.append(Infusion(start, stop, target, rate * f))
-            schedule.igf1_dosed += rate * (stop - start)
-            schedule.igf1_presystemic_loss += rate * (1 - f) * (stop - start)
+            schedule._count(drug.name, rate * (stop - start), rate * (1 - f) * (stop - start))
         return
-    amount = to_model_amount(regimen.dose, regimen.unit, body_weight_kg)
-    state = {"sc": "igf1_depot_sc", "ip": "igf1_depot_ip", "iv": "igf1_free"}[regimen.route]
+    amount = to_model_amount(regimen.dose, regimen.unit, body_weight_kg, drug.ug_per_miu)
+    state = drug.bolus_state[regimen.route]
     if regimen.every_hours is None:
         times = [start] if start <= duration_days else []
     else:
@@ -100,8 +124,7 @@ def add_regimen(schedule: Schedule, regimen: Regimen, duration_days: float, body
         times = [start + k * step for k in range(n) if start + k * step <= duration_days]
     for t in times:
         schedule.boluses.append(Bolus(float(t), state, amount * f))
-        schedule.igf1_dosed += amount
-        schedule.igf1_presystemic_loss += amount * (1 - f)
+        schedule._count(drug.name, amount, amount * (1 - f))
 
 
 def poisson_times(rng: np.random.Generator, rate_per_day: float, t0: float, t1: float) -> np.ndarray:

@@ -192,6 +192,9 @@ def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
         m.update(_metrics.human_metrics(fine, stacked))
     if any(r.drug == "igf1" for r in protocol.regimens):
         m.update(_metrics.drug_metrics(fine, stacked, _last_dose_day(protocol)))
+    if any(r.drug == "il2" for r in protocol.regimens):
+        m.update(_metrics.il2_metrics(fine, stacked, _last_dose_day(protocol),
+                                      primary=not any(r.drug == "igf1" for r in protocol.regimens)))
     data = xr.Dataset(
         {n: (("subject", "time_day"), stacked[n][:, on_grid], {"units": OBSERVABLES[n][0],
                                                                  "long_name": OBSERVABLES[n][1]}) for n in names},

@@ -36,6 +36,21 @@ def human_bid_year() -> SimulationProtocol:
                       "start_day": 0, "stop_day": None}]}, "human-bid-test")
 
 
+def human_il2_combo() -> SimulationProtocol:
+    """A person with RRMS on IGF-1 50 ug/kg SC twice daily plus low-dose IL-2 (1 MIU SC daily x5, then every 2
+    weeks) and one IV IL-2 infusion (rate input start and stop): every IL-2 event kind."""
+    return parse_protocol({
+        "kind": "simulation", "name": "human-il2-test", "species": "human", "disease": "rrms",
+        "duration_days": 60, "output_every_hours": 24, "subjects": 1, "seed": 3,
+        "regimens": [{"drug": "igf1", "route": "sc", "dose": 50, "dose_unit": "ug/kg", "every_hours": 12},
+                     {"drug": "il2", "route": "sc", "dose": 1, "dose_unit": "MIU", "every_hours": 24,
+                      "start_day": 0, "stop_day": 4},
+                     {"drug": "il2", "route": "sc", "dose": 1, "dose_unit": "MIU", "every_hours": 336,
+                      "start_day": 18},
+                     {"drug": "il2", "route": "iv", "dose": 0.5, "dose_unit": "MIU/h", "start_day": 40,
+                      "stop_day": 40.25}]}, "human-il2-test")
+
+
 def worst_relative_gap(expected: dict[str, np.ndarray], got: dict[str, np.ndarray]) -> dict[str, float]:
     """max |expected - got| / max |expected| per observable (0 for an observable that is 0 throughout and matched)."""
     out = {}

@@ -10,7 +10,7 @@ import libsbml
 import numpy as np
 import pytest
 
-from tests.exchange.parity import TOLERANCE, human_bid_year, mouse_knockout, mouse_sc, worst_relative_gap
+from tests.exchange.parity import TOLERANCE, human_bid_year, human_il2_combo, mouse_knockout, mouse_sc, worst_relative_gap
 from tregsim.exchange.sbml import consistency, default_protocol, sbml_document, sbml_string
 from tregsim.model.definition import ASSIGNMENTS, INPUTS, OBSERVABLES, STATES, SWITCHES
 from tregsim.model.observables import observable_names
@@ -18,7 +18,8 @@ from tregsim.model.parameters import resolve
 from tregsim.model.subject import build_subject
 from tregsim.simulate import simulate
 
-PROTOCOLS = {"mouse_sc": mouse_sc, "mouse_knockout": mouse_knockout, "human_bid_year": human_bid_year}
+PROTOCOLS = {"mouse_sc": mouse_sc, "mouse_knockout": mouse_knockout, "human_bid_year": human_bid_year,
+             "human_il2_combo": human_il2_combo}
 
 
 def _formula(node: libsbml.ASTNode) -> str:

@@ -32,12 +32,16 @@ def _write(tmp_path, text, name="t.yaml"):
     return f
 
 
-def test_builtin_default_trial_has_placebo_and_two_label_doses():
+def test_builtin_default_trial_has_placebo_two_label_doses_and_the_il2_comparator():
     t = load_trial(DEFAULT_TRIAL)
-    assert t.design == "parallel" and t.control_arm == "placebo" and len(t.treated_arms) == 2
-    doses = sorted(r.dose for a in t.arms for r in a.regimens)
-    assert doses == [50.0, 100.0] and all(40 <= d <= 120 for d in doses)  # Increlex label range, ug/kg twice daily
-    assert all(r.every_hours == 12 and r.route == "sc" for a in t.arms for r in a.regimens)
+    assert t.design == "parallel" and t.control_arm == "placebo" and len(t.treated_arms) == 4
+    igf1 = [r for a in t.arms for r in a.regimens if r.drug == "igf1"]
+    assert sorted({r.dose for r in igf1}) == [50.0, 100.0] and all(40 <= r.dose <= 120 for r in igf1)  # Increlex
+    assert all(r.every_hours == 12 and r.route == "sc" for r in igf1)
+    drugs = {a.name: sorted({r.drug for r in a.regimens}) for a in t.arms}
+    assert drugs["il2-1miu"] == ["il2"] and drugs["igf1-50ugkg+il2-1miu"] == ["igf1", "il2"]
+    il2 = [r for r in t.arms[3].regimens]  # MS-IL2 (Louapre 2023): 1 MIU daily x5, then every 2 weeks
+    assert [(r.dose, r.dose_unit, r.every_hours) for r in il2] == [(1.0, "MIU", 24.0), (1.0, "MIU", 336.0)]
     assert t.treatment_weeks == 96 and t.population.inclusion.edss_max == 5.5
     assert t.primary == t.treated_arms[0]
 

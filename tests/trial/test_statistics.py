@@ -103,3 +103,19 @@ def test_paired_mean_difference_and_lesions_with_both_periods_of_one_patient():
             for p in range(n) for period, mu in (("baseline", 1.0), ("igf1", 0.5)) for _ in range(3)]
     c = lesion_rate_ratio(pd.DataFrame(rows), "igf1", "baseline")
     assert c.n_arm == c.n_vs == n and c.ci_low < 0.5 < c.ci_high
+
+
+def test_relapse_rate_ratio_with_an_arm_without_relapses_is_still_estimated():
+    """A treated arm with no relapse (low-dose IL-2 in the default trial) used to be 'not estimable' (the NB fit
+    runs to 0): the exact conditional Poisson test gives estimate 0, a finite upper limit and a p-value."""
+    import numpy as np
+
+    from tregsim.trial.statistics import relapse_rate_ratio
+
+    arm = np.array(["placebo"] * 40 + ["il2"] * 40)
+    counts = np.r_[np.random.default_rng(1).poisson(0.9, 40), np.zeros(40)]
+    c = relapse_rate_ratio(counts, np.full(80, 1.84), arm, "il2", "placebo")
+    assert c.estimate == 0.0 and c.ci_low == 0.0 and 0 < c.ci_high < 0.2 and c.p_value < 1e-6
+    assert "exact conditional Poisson" in c.test
+    same = relapse_rate_ratio(np.r_[counts[:40], counts[:40]], np.full(80, 1.84), arm, "il2", "placebo")
+    assert same.test == "negative binomial rate ratio"

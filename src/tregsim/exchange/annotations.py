@@ -25,6 +25,10 @@ UNIPROT: dict[str, dict[str, tuple[str, str]]] = {
               "mouse": ("Q60751", "IGF1R_MOUSE Insulin-like growth factor 1 receptor")},
 }
 
+#: Aldesleukin is recombinant *human* IL-2 whatever the species dosed: IL2_HUMAN (UniProtKB P60568, as listed
+#: in BRIEF 8; not re-checked against a stored registry entry like the others).
+IL2_HUMAN = ("P60568", "IL2_HUMAN Interleukin-2")
+
 #: Cell Ontology terms
 CELL = {"treg": ("CL:0000815", "regulatory T cell"), "teff": ("CL:0000911", "effector T cell")}
 #: ChEBI glucose
@@ -57,6 +61,8 @@ def state_terms(state: str, species: str) -> list[tuple[str, str]]:
         return [("hasPart", prot("IGF2")), ("hasPart", prot("IGFBP3"))]
     if state == "glucose":
         return [("is", uri(GLUCOSE[0]))]
+    if state in ("il2_depot_sc", "il2_transit", "il2_plasma", "il2_eliminated"):
+        return [("is", uri(f"uniprot:{IL2_HUMAN[0]}"))]
     return []
 
 

@@ -8,7 +8,7 @@ and ``pow(a, b)``; observables may also use ``piecewise(a, cond, b)`` with ``gt`
 (SBML's own names, defined for numpy in :mod:`tregsim.model.codegen`).  Nothing else (no ``max``, no
 operators such as ``>``) so the same text can be compiled for numpy, numba and libsbml.
 
-Model units: time in **days**; cells in **cells**; IGF-1 amounts in **ug/kg**
+Model units: time in **days**; cells in **cells**; IGF-1 and IL-2 amounts in **ug/kg**
 body weight; volumes in **L/kg**; concentrations in **ng/mL** (= ug/L);
 damage as **fractions** of the spinal-cord / CNS myelin (0-1).
 
@@ -32,6 +32,11 @@ Structure (docs/model.md explains it with sources; docs/equations.md is generate
   effect, including that of endogenous IGF-1.
 * Immunisation (mouse EAE): a bolus of primed resting Teff and an adjuvant effect (CFA and
   pertussis toxin) that raises the Treg level needed for suppression and decays at ``k_adj``.
+* Low-dose IL-2 (aldesleukin; :mod:`tregsim.model.drugs.il2`, its states, assignments, inputs and
+  parameters appended here): SC depot and transit, plasma, clearance; high-affinity receptor signalling
+  raises CD25 on Treg, which adds an IL-2 drive to peripheral Treg proliferation (``stim_p +
+  il2_treg_drive``, multiplied by IGF-1's capacity ``aR_eff``); the intermediate-affinity receptor raises
+  peripheral Teff proliferation (``aE_il2``) while exposure is high.  Without IL-2 every added term is zero.
 * Damage: CNS Teff demyelinate (rate ~ (Teff_CNS / a_dam)^2, Velez), myelin is
   repaired or lost irreversibly (axon loss); Gd-enhancing lesions form in
   proportion to CNS Teff and stop enhancing after ``tau_gd``.
@@ -39,34 +44,10 @@ Structure (docs/model.md explains it with sources; docs/equations.md is generate
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from tregsim.model.drugs import il2 as _il2
+from tregsim.model.elements import Assignment, Observable, State
 
-
-@dataclass(frozen=True)
-class State:
-    """One state variable of the ODE system.
-
-    Attributes:
-        name: identifier (also the SBML species/parameter id).
-        unit: model unit of the state.
-        rate: right-hand side d(name)/dt as an expression (unit per day).
-        description: what it is.
-    """
-
-    name: str
-    unit: str
-    rate: str
-    description: str
-
-
-@dataclass(frozen=True)
-class Assignment:
-    """A derived quantity, computed in order before the rates."""
-
-    name: str
-    expr: str
-    unit: str
-    description: str
+__all__ = ["Assignment", "Observable", "State"]  # re-exported: they used to be defined here
 
 
 #: Inputs that a dosing schedule sets piecewise-constant between events
@@ -76,7 +57,7 @@ INPUTS: tuple[tuple[str, str, str], ...] = (
     ("rate_igf1_sc", "ug/kg/day", "zero-order IGF-1 input into the SC depot (mini-pump), after bioavailability"),
     ("rate_igf1_ip", "ug/kg/day", "zero-order IGF-1 input into the IP depot"),
     ("rate_igf1_iv", "ug/kg/day", "zero-order IGF-1 input into plasma (IV infusion)"),
-)
+) + _il2.INPUTS
 
 #: Switches set by the protocol (0 or 1).
 SWITCHES: tuple[tuple[str, str], ...] = (
@@ -124,7 +105,7 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("entry_E", "k_in * teff_periphery", "cells/day", "Teff entering the CNS across the BBB"),
     Assignment("entry_R", "k_in * treg_periphery", "cells/day", "Treg entering the CNS across the BBB"),
     Assignment("intact", "1 - demyelinated - axon_loss", "1", "intact myelin fraction"),
-)
+) + _il2.ASSIGNMENTS
 
 STATES: tuple[State, ...] = (
     # --- IGF-1 pharmacokinetics -------------------------------------------------
@@ -162,11 +143,11 @@ STATES: tuple[State, ...] = (
           "resting autoreactive Treg (lymphoid organs)"),
     State("teff_periphery", "cells",
           "delta * teff_resting - eta * teff_periphery"
-          " + aE_eff * teff_periphery * (1 - supp_p) * (1 - teff_periphery / K_E)"
+          " + aE_il2 * teff_periphery * (1 - supp_p) * (1 - teff_periphery / K_E)"
           " - gE * teff_periphery * supp_p - entry_E + k_out * teff_cns",
           "activated autoreactive Teff in lymphoid organs and blood"),
     State("treg_periphery", "cells",
-          "delta * treg_resting - eta * treg_periphery + aR_eff * treg_periphery * stim_p"
+          "delta * treg_resting - eta * treg_periphery + aR_eff * treg_periphery * (stim_p + il2_treg_drive)"
           " - gR * treg_periphery - entry_R + k_out * treg_cns",
           "activated autoreactive Treg in lymphoid organs and blood"),
     # --- immune core: CNS ----------------------------------------------------------
@@ -185,28 +166,7 @@ STATES: tuple[State, ...] = (
           "immunisation adjuvant effect (CFA + pertussis toxin) that makes Teff resist Treg suppression"),
     State("gd", "lesions", "k_gd * th17 * teff_cns / a_dam - gd / tau_gd",
           "expected number of gadolinium-enhancing lesions"),
-)
-
-@dataclass(frozen=True)
-class Observable:
-    """One observable of the public contract, as an expression of states, assignments and parameters.
-
-    Attributes:
-        name: the contract's name (column of timecourse.csv; SBML id of its assignment rule).
-        expr: its value (same language as the rates; may also use ``piecewise(a, cond, b)``, ``gt``, ``lt``,
-            ``geq``, the readout parameters of the tables and the two trajectory quantities of
-            :data:`TRAJECTORY_QUANTITIES`).
-        unit: unit of the value.
-        description: what it is.
-        species: the species that report it.
-    """
-
-    name: str
-    expr: str
-    unit: str
-    description: str
-    species: tuple[str, ...] = ("mouse", "human")
-
+) + _il2.STATES
 
 #: Quantities an observable may read that depend on the trajectory, not the current state alone.  Each
 #: is one number per subject; the solvers compute it from the trajectory and an SBML export realises it
@@ -241,7 +201,7 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("relapse", "piecewise(1, gt(demyelinated, relapse_threshold), 0)", "1",
                "1 while a relapse is under way (reversible demyelination above relapse_threshold)", ("human",)),
     Observable("glucose_mmol_l", "glucose", "mmol/L", "blood glucose"),
-)
+) + _il2.OBSERVABLES
 
 #: Observables that are internal steps, not columns of the contract.
 INTERNAL_OBSERVABLES: tuple[str, ...] = ("score_raw",)
@@ -270,7 +230,7 @@ KINETIC_PARAMETERS: tuple[str, ...] = (
     "d1", "a_dam", "r_rem", "d2", "k_gd", "tau_gd",
     # immunisation
     "k_adj",
-)
+) + _il2.PARAMETERS  # drugs with their own pharmacology append theirs (model/drugs)
 
 #: Parameters derived from the others at a subject's baseline (computed when a subject is built, never
 #: read from a table): they make the no-drug state a steady state of the glucose equations.
@@ -286,6 +246,10 @@ DERIVED_NAMES: tuple[str, ...] = tuple(n for n, _, _ in DERIVED_PARAMETERS)
 PARAMETER_ORDER: tuple[str, ...] = KINETIC_PARAMETERS + DERIVED_NAMES + INPUT_NAMES + SWITCH_NAMES
 PARAMETER_INDEX: dict[str, int] = {n: i for i, n in enumerate(PARAMETER_ORDER)}
 
+#: States holding IL-2 inside the body, and the closed IL-2 PK subsystem (model/drugs/il2.py).
+IL2_BODY_STATES: tuple[str, ...] = _il2.BODY_STATES
+IL2_PK_STATES: tuple[str, ...] = _il2.PK_STATES
+
 #: States holding IGF-1 inside the body (for mass balance).
 IGF1_BODY_STATES: tuple[str, ...] = ("igf1_depot_sc", "igf1_depot_ip", "igf1_free", "igf1_bound", "igf1_tissue")
 
@@ -300,7 +264,7 @@ def equations_markdown() -> str:
     """docs/equations.md: every assignment and rate of this module, as written here."""
     out = ["# tregsim equations", "",
            "Generated from `src/tregsim/model/definition.py` by `make docs`; do not edit by hand.",
-           "Time in days; cells; IGF-1 amounts in ug/kg; concentrations in ng/mL.", "",
+           "Time in days; cells; IGF-1 and IL-2 amounts in ug/kg; concentrations in ng/mL.", "",
            "## Inputs (set piecewise by dosing schedules)", ""]
     out += [f"- `{n}` ({u}): {d}" for n, u, d in INPUTS]
     out += ["", "## Switches", ""] + [f"- `{n}`: {d}" for n, d in SWITCHES]

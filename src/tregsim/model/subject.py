@@ -252,7 +252,7 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
             schedule.boluses.append(Bolus(float(t), state, values["trigger_size"]))
     bio = {"sc": values["F_sc"], "minipump": values["F_sc"], "ip": values["F_ip"]}
     for reg in protocol.regimens:
-        add_regimen(schedule, reg, t_end, protocol.weight_kg, bio)
+        add_regimen(schedule, reg, t_end, protocol.weight_kg, bio, values)
     schedule.boluses.sort(key=lambda b: b.time)
 
     p = parameter_vector(values, switches=switches_for(list(protocol.knockouts)))

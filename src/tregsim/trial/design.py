@@ -31,7 +31,7 @@ from tregsim import limits as L
 from tregsim.protocol import (DEFAULT_HYPOTHESIS, ProtocolError, Regimen, SimulationProtocol, _lookup,
                               builtin_names, builtin_text, parse_protocol, read_yaml)
 
-#: The built-in default trial (placebo and IGF-1 at two label doses).
+#: The built-in default trial (placebo, IGF-1 at two label doses, low-dose IL-2 and IGF-1 + IL-2).
 DEFAULT_TRIAL = "rrms-igf1-trial"
 
 #: The contract's trial endpoints, in report order.

@@ -62,12 +62,41 @@ def relapse_rate_ratio(counts: np.ndarray, years: np.ndarray, arm: np.ndarray, t
 
     counts, years, arm = np.asarray(counts, float), np.asarray(years, float), np.asarray(arm)
     keep = np.isin(arm, [treated, control])
+    if counts[arm == treated].sum() == 0 or counts[arm == control].sum() == 0:
+        return exact_rate_ratio(counts, years, arm, treated, control, endpoint)
     x = sm.add_constant(_arm_indicator(arm[keep], treated), has_constant="add")
     fit = NegativeBinomial(counts[keep], x, offset=np.log(years[keep])).fit(disp=0, maxiter=200)
     b, se = float(fit.params[1]), float(fit.bse[1])
     return Comparison(endpoint, treated, control, math.exp(b), math.exp(b - 1.959963984540054 * se),
                       math.exp(b + 1.959963984540054 * se), float(fit.pvalues[1]), "negative binomial rate ratio",
                       int((arm == treated).sum()), int((arm == control).sum()))
+
+
+def exact_rate_ratio(counts: np.ndarray, years: np.ndarray, arm: np.ndarray, treated: str, control: str,
+                     endpoint: str = "annualized_relapse_rate") -> Comparison:
+    """Rate ratio when an arm has no events (the negative-binomial fit does not exist: its estimate runs to 0 or
+    infinity): the exact conditional Poisson test.  Given the total count n, the treated arm's count is
+    Binomial(n, q) with q = T_t r / (T_t r + T_c) under rate ratio r (T: patient-years); the two-sided p-value is
+    the binomial test of r = 1 and the 95% CI the Clopper-Pearson interval of q mapped to r.  Ignores
+    overdispersion (so it is anti-conservative when patients differ much)."""
+    counts, years, arm = np.asarray(counts, float), np.asarray(years, float), np.asarray(arm)
+    xt, xc = int(counts[arm == treated].sum()), int(counts[arm == control].sum())
+    tt, tc = float(years[arm == treated].sum()), float(years[arm == control].sum())
+    n = xt + xc
+    nt, nc = int((arm == treated).sum()), int((arm == control).sum())
+    test = "exact conditional Poisson rate ratio (an arm without events)"
+    if n == 0 or tt <= 0 or tc <= 0:
+        return Comparison(endpoint, treated, control, math.nan, math.nan, math.nan, math.nan,
+                          test + " (not estimable: no events in either arm)", nt, nc)
+    q0 = tt / (tt + tc)
+    p = float(stats.binomtest(xt, n, q0).pvalue)
+    lo = 0.0 if xt == 0 else float(stats.beta.ppf(0.025, xt, n - xt + 1))
+    hi = 1.0 if xt == n else float(stats.beta.ppf(0.975, xt + 1, n - xt))
+
+    def ratio(q: float) -> float:
+        return math.inf if q >= 1.0 else (q / (1.0 - q)) * tc / tt
+
+    return Comparison(endpoint, treated, control, ratio(xt / n), ratio(lo), ratio(hi), p, test, nt, nc)
 
 
 def lesion_rate_ratio(scans: pd.DataFrame, treated: str, control: str, endpoint: str = "gd_lesions_per_scan"

@@ -35,10 +35,11 @@ def with_regimens(subject: Subject, protocol: SimulationProtocol) -> Subject:
     """A copy of an untreated ``subject`` given ``protocol``'s regimens (as ``build_subject`` adds them)."""
     schedule = Schedule(boluses=list(subject.schedule.boluses), infusions=list(subject.schedule.infusions),
                         igf1_dosed=subject.schedule.igf1_dosed,
-                        igf1_presystemic_loss=subject.schedule.igf1_presystemic_loss)
+                        igf1_presystemic_loss=subject.schedule.igf1_presystemic_loss,
+                        dosed=dict(subject.schedule.dosed), presystemic_loss=dict(subject.schedule.presystemic_loss))
     v = subject.values
     bio = {"sc": v["F_sc"], "minipump": v["F_sc"], "ip": v["F_ip"]}
     for reg in protocol.regimens:
-        add_regimen(schedule, reg, subject.t_end, protocol.weight_kg, bio)
+        add_regimen(schedule, reg, subject.t_end, protocol.weight_kg, bio, v)
     schedule.boluses.sort(key=lambda b: b.time)
     return replace(subject, schedule=schedule)
