@@ -81,16 +81,6 @@ def quadrature(sd_log: float, n: int = N_NODES) -> tuple[np.ndarray, np.ndarray]
     return np.exp(sd_log * x), w / w.sum()
 
 
-def _first_crossing(t: np.ndarray, s: np.ndarray, level: float) -> float:
-    above = np.nonzero(s >= level)[0]
-    if above.size == 0:
-        return math.nan
-    j = int(above[0])
-    if j == 0:
-        return float(t[0])
-    return float(t[j - 1] + (level - s[j - 1]) / (s[j] - s[j - 1]) * (t[j] - t[j - 1]))
-
-
 def _course_days(t: np.ndarray, mean_curve: np.ndarray) -> float:
     """:func:`course_days`, continued past the run: a course that has not fallen to half its peak by the
     end counts as longer in proportion to how far above half it still is (instead of +inf)."""
