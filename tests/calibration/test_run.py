@@ -51,3 +51,26 @@ def test_reduced_calibrate_reproduces_the_shipped_human_and_mouse_pk(tmp_path):
             assert abs(math.log(new_value) - math.log(r.value)) <= max(sd, 1e-3), (r.name, r.scope)
         else:
             assert new_value == r.value, (r.name, r.scope)
+
+
+def test_calibrate_mouse_through_the_cli_starts_from_the_priors(tmp_path):
+    """`calibrate --only mouse_eae` completes through the CLI (one evaluation per stage: a smoke test of the
+    plumbing, not of the values) and writes both hypotheses' rows, each with its documented prior beside the
+    value, and the human PD rows copied from the mouse fit."""
+    out = tmp_path / "m"
+    res = CliRunner().invoke(app, ["calibrate", "--only", "mouse_eae", "--starts", "1", "--max-evals", "1",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    fits = summary["fits"]["mouse_eae"]
+    assert set(fits) == {"treg_and_th17", "treg_only"}
+    for fit in fits.values():
+        assert fit["starts"][0]["from"] == "prior"  # the first start is the documented priors
+    mouse = _rows(out / "parameters_mouse.csv")
+    shipped = {(r.name, r.scope): r for r in load_table("mouse")}
+    for key, r in shipped.items():
+        if r.mark == "F":
+            assert mouse[key]["mark"] == "F" and float(mouse[key]["prior"]) == r.prior, key
+    human = _rows(out / "parameters_human.csv")
+    for name in ("EC50_treg", "Emax_treg"):
+        assert float(human[(name, "base")]["value"]) == float(mouse[(name, "base")]["value"])

@@ -12,22 +12,16 @@ in the knockouts) is kept, and ``Emax_treg`` and ``EC50_treg`` are solved so tha
 and likewise ``Emax_teff`` and ``EC50_teff`` so that ``Emax_teff c / (EC50_teff + c)`` keeps its two values.
 (The knockouts' capacity must be kept too: the model is steep in ``aR``, and a 1% lower ``aR`` turns
 DiToro's pan-T-cell knockout from milder to worse than wild type.)
-The anchors (:data:`ANCHORS`) are those of the last mouse EAE fit, computed under the PK it was fitted
-with (pump free IGF-1 8.08 ng/mL, endogenous 0.622).  The rows written say "re-expressed"; a mouse EAE fit
-(``tregsim calibrate --only mouse_eae``) replaces them.
+The anchors (:func:`anchors`) are computed from the table being replaced (the shipped mouse EAE fit,
+under the PK it was fitted with), so that re-expressing for an unchanged PK changes nothing.  The rows
+written say "re-expressed"; a mouse EAE fit (``tregsim calibrate --only mouse_eae``, which
+``tregsim calibrate`` runs right after) replaces them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-#: Per hypothesis: Treg proliferation capacity (1/day) without IGF1R signalling (rz), at the endogenous (r0)
-#: and pump (rp) free IGF-1 levels, and the Th17 pathogenicity increment at them (t0, tp), of the shipped mouse EAE fit.
-ANCHORS: dict[str, dict[str, float]] = {
-    "treg_and_th17": {"rz": 0.208981, "r0": 0.21642012560570575, "rp": 0.2668152584407265,
-                      "t0": 0.35655907857719465, "tp": 0.39020668053117735},
-    "treg_only": {"rz": 0.209955, "r0": 0.21617331666359907, "rp": 0.2585182361620935, "t0": 0.0, "tp": 0.0},
-}
 #: The mini-pump of Bilbao 2014 as the fit assumed it (ug/kg/day, SC).
 PUMP_UG_KG_DAY = 1000.0
 #: The scope of each hypothesis' rows in the mouse table.
@@ -53,10 +47,26 @@ def _emax_ec50(c0: float, cp: float, u0: float, up: float) -> tuple[float, float
     return u0 * (k + c0) / c0, k
 
 
-def reexpressed(values: dict[str, float], hypothesis: str) -> dict[str, float]:
+def anchors(values: dict[str, float]) -> dict[str, float]:
+    """Treg proliferation capacity (1/day) without IGF1R signalling (rz), at the endogenous (r0) and pump (rp)
+    free IGF-1 levels, and the Th17 pathogenicity increment at them (t0, tp), of a mouse parameter set."""
+    c0, cp = free_levels(values)
+    cap = lambda c: values["aR"] * (1.0 + values["Emax_treg"] * c / (values["EC50_treg"] + c))  # noqa: E731
+    th = lambda c: values["Emax_teff"] * c / (values["EC50_teff"] + c)  # noqa: E731
+    return {"rz": values["aR"], "r0": cap(c0), "rp": cap(cp), "t0": th(c0), "tp": th(cp)}
+
+
+def _hypothesis_values(rows: list, hypothesis: str) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for sc in ("base", "disease:eae_mog35_55", f"hypothesis:{hypothesis}",
+               f"hypothesis:{hypothesis}+disease:eae_mog35_55"):  # the tables' scope order, last wins
+        values.update({r.name: r.value for r in rows if r.scope == sc})
+    return values
+
+
+def reexpressed(values: dict[str, float], hypothesis: str, a: dict[str, float]) -> dict[str, float]:
     """aR, Emax_treg, EC50_treg (and Emax_teff, EC50_teff where the hypothesis has a Teff effect) for
-    ``values``' PK."""
-    a = ANCHORS[hypothesis]
+    ``values``' PK, keeping the anchors ``a`` (:func:`anchors` of the fit being re-expressed)."""
     c0, cp = free_levels(values)
     emax, k = _emax_ec50(c0, cp, a["r0"] / a["rz"] - 1.0, a["rp"] / a["rz"] - 1.0)
     out = {"aR": a["rz"], "Emax_treg": emax, "EC50_treg": k}
@@ -66,17 +76,18 @@ def reexpressed(values: dict[str, float], hypothesis: str) -> dict[str, float]:
     return out
 
 
-def reexpress_rows(rows: list) -> list:
-    """The mouse table rows with each hypothesis' PD rows re-expressed for the PK in ``rows``."""
+def reexpress_rows(rows: list, fitted: list | None = None) -> list:
+    """The mouse table rows with each hypothesis' PD rows re-expressed for the PK in ``rows``, keeping the
+    anchors of ``fitted`` (default: the mouse table in use, i.e. the shipped fit under the shipped PK)."""
     from dataclasses import replace
 
+    from tregsim.model.parameters import load_table
+
+    fitted = list(load_table("mouse")) if fitted is None else fitted
     out = list(rows)
     for hypothesis, scope in SCOPE.items():
-        values: dict[str, float] = {}
-        for sc in ("base", "disease:eae_mog35_55", f"hypothesis:{hypothesis}",
-                   f"hypothesis:{hypothesis}+disease:eae_mog35_55"):  # the tables' scope order, last wins
-            values.update({r.name: r.value for r in out if r.scope == sc})
-        new = reexpressed(values, hypothesis)
+        new = reexpressed(_hypothesis_values(out, hypothesis), hypothesis,
+                          anchors(_hypothesis_values(fitted, hypothesis)))
         for i, r in enumerate(out):
             if r.name in new and r.scope == scope:
                 out[i] = replace(r, value=float(f"{new[r.name]:.6g}"), source=SOURCE + "; prior: " +

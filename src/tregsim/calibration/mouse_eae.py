@@ -42,17 +42,37 @@ FIT_PARAMETERS: tuple[tuple[str, str], ...] = (
 ARMS = ("eae_vehicle", "eae_igf1", "eae_vehicle_treg_igf1r_ko", "eae_igf1_treg_igf1r_ko",
         "eae_vehicle_pan_t_igf1r_ko", "eae_igf1_post_onset", "eae_severe_vehicle", "eae_severe_igf1")
 N_NODES = 11
-SMOOTH = 0.05  # score units
-#: Continuation: each start is fitted first with these wider logistic widths (score units), then with
-#: SMOOTH.  Far from a threshold a narrow logistic has no slope (an arm where no animal dies cannot tell
-#: the fit which way death lies); the wide pass gives it one.
-CONTINUATION = (0.8, 0.2)
+#: Width (standard-normal units) of a node's sick/dead indicator around the interpolated threshold: about
+#: half the spacing of the central Gauss-Hermite nodes, so that a threshold moving between two nodes
+#: shifts weight between them continuously.
+SMOOTH = 0.5
+#: Interpolated thresholds are clipped to this many standard deviations; extrapolation beyond the outer
+#: nodes uses at least this slope (log myelin lost per standard deviation).
+ZMAX = 12.0
+MIN_SLOPE = 0.1
+#: Continuation over the targets: a start first fits these targets alone (with the priors), then all.
+#: Far from an EAE course (the priors: no immunised mouse falls ill) the other targets are ratios of
+#: near-zero scores, whose cliffs stop a trust-region step; the vehicle arm's
+#: incidence and peak score come first (the onset, peak day and course of a cohort in which hardly any
+#: animal falls ill pull the other way), then its whole course and the naive mouse.
+FIRST_STAGES: tuple[tuple[str, ...], ...] = (
+    ("eae_incidence", "eae_peak_score", "mouse_treg_fraction_cd4"),
+    ("eae_incidence", "eae_onset_day", "eae_peak_score", "eae_peak_day", "eae_course_days",
+     "mouse_treg_fraction_cd4"),
+)
+#: Width of the soft onset and death crossings, on log(myelin lost).
+LEVEL_WIDTH = 0.1
+#: Width of the soft argmax of the mean score curve (score units).
+PEAK_WIDTH = 0.02
 OUTSIDE_WEIGHT = 5.0  # slope of a residual beyond the band's edge (inside: at most 0.5)
 FIT_STEP_DAYS = 0.25
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -60, 60)))
+#: Fractions that are lognormal tail probabilities beyond a threshold (:func:`threshold_z`): outside their
+#: band their residual grows on the probit scale.
+PROBIT_TARGETS = ("eae_incidence", "bilbao_vehicle_survival", "bilbao_igf1_survival")
+#: Finite-difference step of the Jacobian, in prior standard deviations of log(value).
+DIFF_STEP = 0.05
+#: A fit (or stage) stops when an iteration lowers the cost by less than this fraction.
+FTOL = 1e-3
 
 
 def quadrature(sd_log: float, n: int = N_NODES) -> tuple[np.ndarray, np.ndarray]:
@@ -61,23 +81,47 @@ def quadrature(sd_log: float, n: int = N_NODES) -> tuple[np.ndarray, np.ndarray]
     return np.exp(sd_log * x), w / w.sum()
 
 
-def _first_crossing(t: np.ndarray, s: np.ndarray, level: float) -> float:
-    above = np.nonzero(s >= level)[0]
-    if above.size == 0:
-        return math.nan
-    j = int(above[0])
-    if j == 0:
-        return float(t[0])
-    return float(t[j - 1] + (level - s[j - 1]) / (s[j] - s[j - 1]) * (t[j] - t[j - 1]))
+def _course_days(t: np.ndarray, mean_curve: np.ndarray) -> float:
+    """:func:`course_days`, continued past the run: a course that has not fallen to half its peak by the
+    end counts as longer in proportion to how far above half it still is (instead of +inf)."""
+    c = course_days(t, mean_curve)
+    if c == math.inf:
+        half = mean_curve.max() / 2.0
+        return float(t[-1] * (1.0 + (mean_curve[-1] - half) / half))
+    return c
+
+
+def threshold_z(z: np.ndarray, y: np.ndarray, level: float) -> float:
+    """The standard-normal coordinate at which an animal's peak ``y`` (given at the quadrature nodes ``z``,
+    ascending) first reaches ``level``: linear interpolation of its running maximum between nodes, and
+    linear extrapolation beyond the outermost nodes (so that a cohort in which no node, or every node,
+    reaches the level still says how far away the threshold is).  Clipped to +-ZMAX."""
+    env = np.maximum.accumulate(y)
+    if env[-1] < level:  # nobody reaches it: extrapolate above the top node
+        slope = max((y[-1] - y[-2]) / (z[-1] - z[-2]), MIN_SLOPE)
+        return float(min(z[-1] + (level - y[-1]) / slope, ZMAX))
+    if env[0] >= level:  # everybody reaches it: extrapolate below the bottom node
+        slope = max((y[1] - y[0]) / (z[1] - z[0]), MIN_SLOPE)
+        return float(max(z[0] - (y[0] - level) / slope, -ZMAX))
+    j = int(np.nonzero(env >= level)[0][0])
+    return float(z[j - 1] + (level - env[j - 1]) / max(env[j] - env[j - 1], 1e-12) * (z[j] - z[j - 1]))
 
 
 def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "treg_and_th17",
                      solver: CohortSolver | EnsembleSolver | None = None, smooth: float = SMOOTH
                      ) -> dict[str, dict[str, float]]:
     """Smooth expected metrics per arm; ``overrides`` maps a disease ('eae_mog35_55', 'eae_severe',
-    'healthy') to the parameter values to use for it."""
+    'healthy') to the parameter values to use for it.
+
+    Incidence and survival are exact lognormal probabilities beyond the interpolated threshold
+    multiplier (:func:`threshold_z`); the nodes' sick and dead indicators are normal CDFs of their
+    distance from that threshold, of width ``smooth`` (standard-normal units), so that every metric moves
+    continuously with the parameters instead of stepping when one node crosses a threshold."""
+    from scipy.special import ndtr
+
     solver = solver or EnsembleSolver()
     t = np.arange(0.0, DURATION_DAYS + 1e-9, FIT_STEP_DAYS)
+    z = np.polynomial.hermite_e.hermegauss(N_NODES)[0]
     out: dict[str, dict[str, float]] = {}
     for arm in ARMS:
         exp = EAE_BY_ID[arm]
@@ -91,29 +135,31 @@ def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "
         lost = 1.0 - obs["myelin_intact"]
         raw = 5.0 * lost ** ov["score_n"] / (ov["score_x50"] ** ov["score_n"] + lost ** ov["score_n"])
         raw_peak = raw.max(axis=1)
-        p_dead = _sigmoid((raw_peak - death) / (smooth / 2))
+        # thresholds on log(myelin lost), the score's monotone argument: nearly linear in the node's z (the
+        # immunisation is lognormal), so extrapolation beyond the outer nodes is regular
+        log_run = np.log(np.clip(np.maximum.accumulate(lost, axis=1), 1e-12, None))
+        x50, n = ov["score_x50"], ov["score_n"]
+        lvl_sick, lvl_dead = (math.log(x50) + math.log(s / (5.0 - s)) / n for s in (ONSET_SCORE, death))
+        z_sick, z_dead = threshold_z(z, log_run[:, -1], lvl_sick), threshold_z(z, log_run[:, -1], lvl_dead)
+        p_sick, p_dead = ndtr((z - z_sick) / smooth), ndtr((z - z_dead) / smooth)
         peak = raw_peak + p_dead * (5.0 - raw_peak)
-        p_sick = _sigmoid((raw_peak - ONSET_SCORE) / smooth)
-        onset = np.array([_first_crossing(t, s, ONSET_SCORE) for s in raw])
-        onset = np.where(np.isfinite(onset), onset, DURATION_DAYS)
-        # mean score curve with death as an absorbing 5 (soft: weight by survival to that point)
-        dead_by_t = _sigmoid((np.maximum.accumulate(raw, axis=1) - death) / (smooth / 2))
+        # onset: time to a soft crossing of the onset score (the level smeared by LEVEL_WIDTH on the log
+        # scale), so that a node whose score hovers near it moves its onset continuously
+        onset = (1.0 - ndtr((log_run - lvl_sick) / LEVEL_WIDTH)).sum(axis=1) * FIT_STEP_DAYS
+        # mean score curve, death an absorbing 5 (soft in the same way)
+        dead_by_t = ndtr((log_run - lvl_dead) / LEVEL_WIDTH)
         score_t = raw * (1 - dead_by_t) + 5.0 * dead_by_t
         mean_curve = w @ score_t
-        i = int(np.argmax(mean_curve))
-        if 0 < i < len(t) - 1:  # parabolic refinement of the peak day
-            a, b, c = mean_curve[i - 1: i + 2]
-            den = a - 2 * b + c
-            peak_day = float(t[i] + (0.5 * (a - c) / den if den != 0 else 0.0) * FIT_STEP_DAYS)
-        else:
-            peak_day = float(t[i])
+        # peak day: soft argmax (a curve with two near-equal maxima moves its peak day continuously)
+        e = np.exp((mean_curve - mean_curve.max()) / PEAK_WIDTH)
+        peak_day = float(t @ e / e.sum())
         out[arm] = {
-            "incidence": float(w @ p_sick),
+            "incidence": float(1.0 - ndtr(z_sick)),
             "onset_day_mean": float((w * p_sick) @ onset / max(w @ p_sick, 1e-9)),
             "peak_score_mean": float(w @ peak),
             "peak_day": peak_day,
-            "course_days": course_days(t, mean_curve),
-            "survival": float(w @ (1 - p_dead)),
+            "course_days": _course_days(t, mean_curve),
+            "survival": float(ndtr(z_dead)),
             "treg_cns_max": float((w @ obs["treg_cns"]).max()),
         }
     out["naive"] = {"treg_fraction_cd4": naive_treg_fraction(hypothesis, overrides["healthy"])}
@@ -136,7 +182,16 @@ def _target_residuals(ex: dict[str, dict[str, float]]) -> dict[str, float]:
             dev = (x - centre) / half
             edge = (tg.high - centre) / half if dev > 0 else (centre - tg.low) / half
             inside = max(0.0, min(abs(dev), edge) - 0.5 * edge)
-            res[tid] = math.copysign(inside + OUTSIDE_WEIGHT * max(0.0, abs(dev) - edge), dev)
+            beyond = max(0.0, abs(dev) - edge)
+            if tid in PROBIT_TARGETS and beyond > 0:
+                # beyond the band on the probit scale, with the linear residual's slope at the edge: a
+                # fraction that is 0 or 1 far from its threshold still says how far away the threshold is
+                from scipy.special import ndtri
+
+                b = tg.high if dev > 0 else tg.low
+                xc = min(max(x, 1e-300), 1.0 - 1e-16)
+                beyond = abs(ndtri(xc) - ndtri(b)) * math.exp(-0.5 * ndtri(b) ** 2) / math.sqrt(2 * math.pi) / half
+            res[tid] = math.copysign(inside + OUTSIDE_WEIGHT * beyond, dev)
         elif math.isfinite(tg.high):  # one-sided: x < high (with a 10 % margin)
             res[tid] = OUTSIDE_WEIGHT * max(0.0, x - 0.9 * tg.high) / 0.1
         else:  # x > low
@@ -223,7 +278,8 @@ def _priors(hypothesis: str) -> dict[tuple[str, str], tuple[float, float, float]
 
 def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", start: dict | None = None,
               verbose: int = 0, n_starts: int = 1, random_state: int = 0,
-              free: tuple[tuple[str, str], ...] | None = None, from_table: bool = False) -> MouseFit:
+              free: tuple[tuple[str, str], ...] | None = None, from_table: bool = False,
+              progress=None) -> MouseFit:
     """MAP fit of the parameters free under ``hypothesis`` to the mouse targets (expected cohort metrics).
 
     Residuals: the targets' (:func:`_target_residuals`) and the priors' (log-normal around the table's
@@ -236,7 +292,7 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
     """
     from scipy.optimize import least_squares
 
-    from tregsim.calibration.priors import laplace_sd_log, prior_residuals, prior_sd_log
+    from tregsim.calibration.priors import laplace_sd_log, prior_sd_log
 
     max_nfev = 40 if max_nfev is None else max_nfev
     params = fit_parameters(hypothesis) if free is None else tuple(free)
@@ -249,22 +305,33 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
     names = list(targets_by_id("mouse_eae"))
     cache: dict[bytes, np.ndarray] = {}
 
-    def residuals(theta: np.ndarray, smooth: float = SMOOTH) -> np.ndarray:
-        key = theta.tobytes() + str(smooth).encode()
+    def residuals(u: np.ndarray, stage: tuple[str, ...] | None = None) -> np.ndarray:
+        """Residuals at prior-standardised coordinates u = (log value - log prior) / sd(log); ``stage``:
+        only these targets' (the others' are zero)."""
+        r = _all_residuals(u)
+        if stage is None:
+            return r
+        return np.where(np.r_[[n in stage for n in names], np.ones(len(params), bool)], r, 0.0)
+
+    def _all_residuals(u: np.ndarray) -> np.ndarray:
+        key = u.tobytes()
         if key not in cache:
-            vals = {**held, **dict(zip(params, np.exp(theta)))}
+            vals = {**held, **dict(zip(params, np.exp(prior + sd * u)))}
             try:
-                ex = expected_metrics(overrides_from(vals, hypothesis), hypothesis, smooth=smooth)
+                ex = expected_metrics(overrides_from(vals, hypothesis), hypothesis)
                 r = _target_residuals(ex)
                 tr = np.array([r[n] for n in names])
             except (RuntimeError, ValueError):
                 tr = np.full(len(names), 10.0)
-            cache[key] = np.concatenate([tr, prior_residuals(theta, prior, sd)])
+            cache[key] = np.concatenate([tr, u])
+            if progress is not None:
+                progress(1)
         return cache[key]
 
     rng = np.random.default_rng(random_state)
     best, starts = None, []
     table = _table_values(hypothesis)
+    ulo, uhi = (lo - prior) / sd, (hi - prior) / sd
     for k in range(n_starts + int(from_table)):
         if k == n_starts:
             x0, kind = np.log([table[p] for p in params]), "table"
@@ -272,20 +339,22 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
             x0, kind = (prior, "prior") if start is None else (np.log([start[p] for p in params]), "given")
         else:
             x0, kind = rng.normal(prior, sd), "prior draw"
-        x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
-        for width in CONTINUATION if free is None and kind != "table" else ():
-            x0 = least_squares(residuals, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=max_nfev // 2,
-                               verbose=verbose, kwargs={"smooth": width}).x
-        res = least_squares(residuals, x0, bounds=(lo, hi), diff_step=0.05, max_nfev=max_nfev, verbose=verbose)
-        starts.append({"start": k, "from": kind, "cost": float(res.cost),
-                       "values": {f"{n}|{sc}": float(v) for (n, sc), v in zip(params, np.exp(res.x))}})
+        u0 = np.clip((x0 - prior) / sd, ulo + 1e-6, uhi - 1e-6)
+        for stage in FIRST_STAGES if free is None and kind != "table" else ():
+            u0 = least_squares(residuals, u0, bounds=(ulo, uhi), diff_step=DIFF_STEP, max_nfev=max_nfev,
+                               ftol=FTOL, verbose=verbose, kwargs={"stage": stage}).x
+        res = least_squares(residuals, u0, bounds=(ulo, uhi), diff_step=DIFF_STEP, max_nfev=max_nfev,
+                            ftol=FTOL, verbose=verbose)
+        res.x_log = prior + sd * res.x
+        starts.append({"start": k, "from": kind, "cost": float(res.cost), "nfev": int(res.nfev),
+                       "values": {f"{n}|{sc}": float(v) for (n, sc), v in zip(params, np.exp(res.x_log))}})
         if best is None or res.cost < best.cost:
             best = res
-    vals = dict(zip(params, np.exp(best.x)))
+    vals = dict(zip(params, np.exp(best.x_log)))
     expected = expected_metrics(overrides_from({**held, **vals}, hypothesis), hypothesis)
-    at_bound = [k for k, x, a, b in zip(params, best.x, lo, hi) if x - a < 1e-3 or b - x < 1e-3]
+    at_bound = [k for k, x, a, b in zip(params, best.x_log, lo, hi) if x - a < 1e-3 or b - x < 1e-3]
     return MouseFit(values_={k: float(v) for k, v in vals.items()},
-                    sd_log_={k: float(v) for k, v in zip(params, laplace_sd_log(best.jac))},
+                    sd_log_={k: float(v) for k, v in zip(params, sd * laplace_sd_log(best.jac))},
                     residuals_=_target_residuals(expected), expected_=expected, cost_=float(best.cost),
                     nfev_=int(best.nfev), prior_={k: float(pri[k][0]) for k in params}, at_bound_=at_bound,
                     starts_=starts)
