@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 
 from tregsim.model.codegen import inplace_rhs_source
-from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, PK_STATES, STATE_INDEX, STATES
+from tregsim.engine.packing import pack_schedules
+from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, PK_STATES, STATES
 from tregsim.model.subject import Subject
-from tregsim.schedule import segments
 from tregsim.solve.reference import SolveError, _ATOL_BY_UNIT
 
 
@@ -45,19 +45,8 @@ class PackedSchedules:
 
 def pack(subjects: list[Subject], t_out: np.ndarray) -> PackedSchedules:
     """Each subject's breakpoints (the reference solver's segments), as flat arrays."""
-    times, adds, inputs, offsets = [], [], [], [0]
-    n_states = len(STATES)
-    for sub in subjects:
-        for seg in segments(sub.schedule, sub.t_end, t_out):
-            add = np.zeros(n_states)
-            for b in seg.boluses:
-                add[STATE_INDEX[b.state]] += b.amount
-            times.append(seg.t0)
-            adds.append(add)
-            inputs.append([seg.inputs[n] for n in INPUT_NAMES])
-        offsets.append(len(times))
-    return PackedSchedules(np.asarray(offsets, np.int64), np.asarray(times, float), np.asarray(adds, float),
-                           np.asarray(inputs, float).reshape(len(times), len(INPUT_NAMES)))
+    every = tuple(range(len(STATES)))
+    return PackedSchedules(*pack_schedules([(s.schedule, s.t_end) for s in subjects], t_out, every))
 
 
 @dataclass(frozen=True)
@@ -76,6 +65,10 @@ class EnsembleSolver:
         backend: 'cpu'; 'gpu' (numba-cuda, one GPU thread per subject, the same template and generated
             code); 'auto': the GPU when one is available and a call has at least ``gpu_threshold`` subjects.
         gpu_threshold: see ``backend``.
+        split: on the CPU, solve the drug subsystem (:mod:`tregsim.engine.structure`) once per group of
+            subjects that share it and each subject's immune system forced by it
+            (:mod:`tregsim.engine.split`); False: the whole coupled system per subject.  The GPU back end
+            always runs the coupled system.
     """
 
     rtol: float = 1e-8
@@ -85,6 +78,7 @@ class EnsembleSolver:
     parallel: bool = True
     backend: str = "cpu"
     gpu_threshold: int = 4096
+    split: bool = True
 
     def atol(self) -> np.ndarray:
         return np.array([_ATOL_BY_UNIT[s.unit] for s in STATES]) * self.atol_scale
@@ -98,8 +92,14 @@ class EnsembleSolver:
         :data:`tregsim.engine.rodas.STATUS_TEXT`), a failed subject's rows NaN; and per subject (accepted
         steps, rejected steps, day reached)."""
         t_out = np.asarray(t_out, dtype=float)
-        packed = pack(subjects, t_out)
         n = len(subjects)
+        if self.split and not self._use_gpu(n):
+            from tregsim.engine.split import solve_split
+
+            out, status, stats = solve_split(subjects, t_out, self.rtols(), self.atol(), self.max_steps, self.parallel)
+            out[status != 0] = np.nan
+            return out, status, stats
+        packed = pack(subjects, t_out)
         out = np.full((n, len(t_out), len(STATES)), np.nan)
         status = np.zeros(n, np.int64)
         stats = np.zeros((n, 3))
