@@ -157,8 +157,7 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
         "patients": patients, "days": float(proto.duration_days),
         "tregsim": {"patient_years_per_s": throughput(eng, patients), "seconds": eng.seconds,
                     "max_rel_error": max_rel_error(subjects[:k], eng.states[:k], refs),
-                    "solver": f"RODAS4 ensemble engine (numba, {engine_threads()} threads), rtol {engine.rtol:g} "
-                              f"immune / {engine.rtol_pk:g} PK"},
+                    "solver": engine_description(engine)},
         "peers": {
             "libroadrunner": {"patient_years_per_s": throughput(rr, patients), "seconds": rr.seconds,
                               "max_rel_error": max_rel_error(subjects[:k], rr.states[:k], refs),
@@ -177,6 +176,17 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
     out["ratio_vs_libroadrunner"] = out["tregsim"]["patient_years_per_s"] / out["peers"]["libroadrunner"]["patient_years_per_s"]
     out["ratio_vs_scipy"] = out["tregsim"]["patient_years_per_s"] / out["peers"]["scipy"]["patient_years_per_s"]
     return out
+
+
+def engine_description(engine: EnsembleSolver) -> str:
+    """The engine's method and tolerances, in words (for the bench output)."""
+    threads = f"numba, {engine_threads()} threads"
+    if engine.split:
+        method = {"dp45": "Dormand-Prince 5(4)", "rodas4": "RODAS4"}[engine.immune_method]
+        return (f"ensemble engine ({threads}): drug subsystem once per shared regimen (RODAS4, rtol "
+                f"{engine.rtol_pk:g}), immune states per patient forced by it ({method}, rtol "
+                f"{engine.immune_rtol():g})")
+    return f"RODAS4 ensemble engine ({threads}), rtol {engine.immune_rtol():g} immune / {engine.rtol_pk:g} PK"
 
 
 def engine_threads() -> int:

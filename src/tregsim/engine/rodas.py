@@ -21,6 +21,7 @@ import math
 
 import numba as nb
 import numpy as np
+from scipy.integrate import RK45 as _RK45
 
 # --- RODAS4 coefficients (Hairer & Wanner 1996, rodas.f) -------------------------------------------
 GAMMA = 0.25
@@ -227,12 +228,58 @@ def knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
     return True
 
 
+#: Methods of :func:`integrate_one`: RODAS4 (stiff), or the explicit Dormand & Prince (1980) 5(4) pair (for a
+#: non-stiff system, such as the immune subsystem once the fast drug binding is solved apart: no Jacobian
+#: and no LU, six right-hand sides per step).  Its tableau is scipy's (``scipy.integrate.RK45``): nodes,
+#: stage matrix, weights, error weights and the fourth-order dense output.
+RODAS4, DP45 = 0, 1
+ERK_C = np.asarray(_RK45.C, dtype=np.float64)
+ERK_A = np.asarray(_RK45.A, dtype=np.float64)
+ERK_B = np.asarray(_RK45.B, dtype=np.float64)
+ERK_E = np.asarray(_RK45.E, dtype=np.float64)
+ERK_P = np.asarray(_RK45.P, dtype=np.float64)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def erk_step(t, y, p, h, ynew, err, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k):
+    """One Dormand-Prince 5(4) step from ``y`` at ``t`` with size ``h``.  ``kk`` (7, N) gets the stages, the
+    last one the rate at the new point (first same as last: with ``fresh`` True, ``kk[0]`` already holds
+    the rate at ``(t, y)``); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the
+    interval hint."""
+    if not fresh:
+        k = signal(t, kt, ky, kf, lo, hi, k, u, du)
+        frhs(y, u, p, kk[0])
+    for s in range(1, 6):
+        for i in range(N):
+            acc = 0.0
+            for j in range(s):
+                acc += ERK_A[s, j] * kk[j, i]
+            yi[i] = y[i] + h * acc
+        k = signal(t + ERK_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
+        frhs(yi, u, p, kk[s])
+    for i in range(N):
+        acc = 0.0
+        for j in range(6):
+            acc += ERK_B[j] * kk[j, i]
+        ynew[i] = y[i] + h * acc
+    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(ynew, u, p, kk[6])
+    for i in range(N):
+        acc = 0.0
+        for j in range(7):
+            acc += ERK_E[j] * kk[j, i]
+        err[i] = h * acc
+    return k
+
+
 @nb.njit(cache=True, error_model="numpy")
 def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
                   y, p, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, dbp_t, dseg,
-                  rec_idx, rt, ry, rf, rseg, fbuf):
+                  rec_idx, rt, ry, rf, rseg, fbuf, method):
     """Integrate one subject over its breakpoints; fill ``out`` (len(t_out), n) with pre-event states.
 
+    ``method``: :data:`RODAS4` (stiff) or :data:`DP45` (explicit, non-stiff systems only: it stays correct
+    on a stiff one, but its steps shrink to the fast scale).
     ``bp_t`` (nb,) sorted breakpoint times (first = start, last = end); at breakpoint b, ``bp_add[b]`` is
     added to the state and the inputs ``p[input_index] = bp_inputs[b]`` take effect for the stretch that
     follows.  ``stats`` gets (accepted steps, rejected steps, time reached).  Returns a status code.
@@ -265,6 +312,8 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
     kh = 0
     lo = 0
     hi = 0
+    fresh = False  # DP45: work[0] holds the rate at (t, y)
+    q = 0.25 if method == RODAS4 else 0.2  # 1 / (order of the error estimate + 1)
     for b in range(nbp):
         t0 = bp_t[b]
         while io < nout and t_out[io] <= t0:
@@ -275,6 +324,7 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             y[i] += bp_add[b, i]
         for k in range(input_index.shape[0]):
             p[input_index[k]] = bp_inputs[b, k]
+        fresh = False
         if record:
             rseg[b] = nk
         if b == nbp - 1:
@@ -304,7 +354,11 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             if hs < 1e-13 * max(1.0, abs(t)):
                 stats[0], stats[1], stats[2] = accepted, rejected, t
                 return STEP_TOO_SMALL
-            kh = step(t, y, p, hs, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, lo, hi, kh)
+            if method == RODAS4:
+                kh = step(t, y, p, hs, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, lo, hi, kh)
+            else:
+                kh = erk_step(t, y, p, hs, ynew, err, work, ft, fresh, u, du, kt, ky, kf, lo, hi, kh)
+                fresh = True
             ok = kh >= 0
             kh = max(kh, lo)
             e = 0.0
@@ -322,11 +376,22 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 while io < nout and t_out[io] < t_next:
                     s = (t_out[io] - t) / hs
                     s1 = 1.0 - s
-                    for i in range(N):
-                        out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
+                    if method == RODAS4:
+                        for i in range(N):
+                            out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
+                    else:
+                        for i in range(N):
+                            acc = 0.0
+                            for j in range(7):
+                                kj = work[j, i]
+                                acc += kj * (s * (ERK_P[j, 0] + s * (ERK_P[j, 1] + s * (ERK_P[j, 2] + s * ERK_P[j, 3]))))
+                            out[io, i] = y[i] + hs * acc
                     io += 1
                 for i in range(N):
                     y[i] = ynew[i]
+                if method == DP45:
+                    for i in range(N):
+                        work[0, i] = work[6, i]
                 t = t_next
                 accepted += 1
                 if record:
@@ -334,12 +399,12 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                         stats[0], stats[1], stats[2] = accepted, rejected, t
                         return KNOTS_FULL
                     nk += 1
-                fac = 0.9 * e ** -0.25 if e > 0 else 6.0
+                fac = 0.9 * e ** -q if e > 0 else 6.0
                 grown = hs * min(6.0, max(0.2, fac))
                 h = max(h, grown) if last else grown
             else:
                 rejected += 1
-                h = hs * max(0.2, 0.9 * e ** -0.25)
+                h = hs * max(0.2, 0.9 * e ** -q)
         for i in range(N):
             if not math.isfinite(y[i]):
                 stats[0], stats[1], stats[2] = accepted, rejected, t1
@@ -354,13 +419,13 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
 
 @nb.njit(cache=True)
 def _one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats, kt, ky, kf,
-         dbp_t, dseg, rec_idx, rt, ry, rf, rseg):
+         dbp_t, dseg, rec_idx, rt, ry, rf, rseg, method=RODAS4):
     """:func:`integrate_one` with its scratch allocated here."""
     nu = max(NU, 1)
     return integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
                          np.empty(N), np.empty(P), np.empty(N), np.empty(N), np.empty((2, N)), np.empty((7, N)),
                          np.empty((N, N)), np.empty(N, np.int64), np.empty((N, nu)), np.empty(N), np.empty(nu),
-                         np.empty(nu), kt, ky, kf, dbp_t, dseg, rec_idx, rt, ry, rf, rseg, np.empty(N))
+                         np.empty(nu), kt, ky, kf, dbp_t, dseg, rec_idx, rt, ry, rf, rseg, np.empty(N), method)
 
 
 @nb.njit(cache=True)
@@ -412,8 +477,8 @@ def record_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rt
 
 @nb.njit(cache=True, parallel=True)
 def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
-                stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg):
-    """Subjects s = 0..n-1 in parallel, each forced by the knots of its group g = ``group[s]`` (rows
+                stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
+    """Subjects s = 0..n-1 in parallel with ``method`` (:data:`RODAS4` or :data:`DP45`), each forced by the knots of its group g = ``group[s]`` (rows
     koffsets[g]:koffsets[g+1] of ``kt, ky, kf``; the group's breakpoints and stretch starts are rows
     doffsets[g]:doffsets[g+1] of ``dbp_t, dseg``)."""
     none_t = np.empty(0)
@@ -426,12 +491,12 @@ def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rt
         status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
                          max_steps, out[s], stats[s], kt[koffsets[g]:koffsets[g + 1]], ky[koffsets[g]:koffsets[g + 1]],
                          kf[koffsets[g]:koffsets[g + 1]], dbp_t[c:d], dseg[c:d], none_i, none_t,
-                         none_y, none_y, none_i)
+                         none_y, none_y, none_i, method)
 
 
 @nb.njit(cache=True)
 def forced_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
-                  status, stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg):
+                  status, stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
     """:func:`forced_many`, one subject after another (the same results)."""
     none_t = np.empty(0)
     none_y = np.empty((0, 0))
@@ -443,4 +508,4 @@ def forced_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, 
         status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
                          max_steps, out[s], stats[s], kt[koffsets[g]:koffsets[g + 1]], ky[koffsets[g]:koffsets[g + 1]],
                          kf[koffsets[g]:koffsets[g + 1]], dbp_t[c:d], dseg[c:d], none_i, none_t,
-                         none_y, none_y, none_i)
+                         none_y, none_y, none_i, method)

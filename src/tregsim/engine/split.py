@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from tregsim.engine.packing import pack_schedules
-from tregsim.engine.rodas import KNOTS_FULL
+from tregsim.engine.rodas import DP45, KNOTS_FULL, RODAS4
 from tregsim.engine.structure import Partition, block_rhs_source, partition
 from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, STATES
 from tregsim.model.subject import Subject
@@ -62,11 +62,15 @@ def group_key(subject: Subject, part: Partition) -> tuple:
             tuple((f.start, f.stop, f.name, f.rate) for f in sched.infusions))
 
 
+#: methods for the immune subsystem (see :data:`tregsim.engine.rodas.DP45`)
+IMMUNE_METHODS = {"rodas4": RODAS4, "dp45": DP45}
+
+
 def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, atol: np.ndarray, max_steps: int,
-                parallel: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                parallel: bool = True, immune_method: str = "dp45") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every subject's whole state at ``t_out`` by the split solve; the interface of
     :meth:`~tregsim.engine.ensemble.EnsembleSolver.solve_many` (``rtol``, ``atol``: per state, definition
-    order).  A subject's steps count its own immune steps and its group's drug steps; a failed drug solve
+    order; ``immune_method``: a key of :data:`IMMUNE_METHODS`).  A subject's steps count its own immune steps and its group's drug steps; a failed drug solve
     fails every subject of its group (status and day reached of the drug solve)."""
     part = partition()
     d, im = list(part.drug), list(part.immune)
@@ -123,7 +127,7 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
     stats = np.zeros((n, 3))
     driver = immune_module().forced_many if parallel else immune_module().forced_serial
     driver(y0, p, off, bp_t, add, inp, index, t_out, rtol[im], atol[im], np.int64(max_steps), out_i, status, stats,
-           group, koff, kt, ky, kf, doff, dbp_t, dseg)
+           group, koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(IMMUNE_METHODS[immune_method]))
     out = np.empty((n, n_out, len(STATES)))
     out[:, :, im] = out_i
     out[:, :, d] = out_d[group]
