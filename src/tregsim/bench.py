@@ -206,3 +206,50 @@ def run_bench(patients: int = 32, years: float = 2.0, scipy_patients: int = 2, r
                           "processor": platform.processor() or platform.machine()}
     summary["max_rel_error"] = max(c["max_rel_error"] for c in cases.values())
     return summary
+
+
+#: the per-patient row of :func:`reduced_cohort` (what a trial or a population selection keeps of a patient)
+REDUCED_COLUMNS = ("relapses", "edss_end", "gd_mean", "myelin_intact_end", "failed")
+
+
+def reduced_cohort(case: str, patients: int, years: float, chunk: int = 256,
+                   solver: EnsembleSolver | None = None) -> np.ndarray:
+    """Patients of the bench population simulated ``chunk`` at a time (built, solved, reduced, dropped), so
+    memory holds one chunk's trajectories and one small row per patient: shape (patients,
+    len(REDUCED_COLUMNS)); relapses (onsets of the ``relapse`` observable), EDSS at the end, mean Gd-enhancing
+    lesions, intact myelin at the end, 1 if the solve failed (the row is NaN then)."""
+    proto = bench_protocol(case, patients, years)
+    t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
+    engine = solver or EnsembleSolver()
+    rows = np.full((patients, len(REDUCED_COLUMNS)), np.nan)
+    for start in range(0, patients, chunk):
+        subjects = [build_subject(proto, i, int(proto.seed)) for i in range(start, min(start + chunk, patients))]
+        out, status, _ = engine.solve_many(subjects, t_out)
+        for k, sub in enumerate(subjects):
+            if status[k] != 0:
+                rows[sub.index, -1] = 1.0
+                continue
+            o = _observables(sub, out[k])
+            onsets = np.count_nonzero(np.diff(o["relapse"]) > 0.5)
+            rows[sub.index] = (onsets, o["edss"][-1], float(np.mean(o["gd_lesions"])), o["myelin_intact"][-1], 0.0)
+        del out
+    return rows
+
+
+def memory_probe(case: str, patients: int, years: float, chunk: int = 256) -> dict:
+    """Peak resident memory of :func:`reduced_cohort` in this process (run it in a fresh one): the
+    baseline after loading the engine, the peak after the run, and the wall time."""
+    import resource
+    import sys
+
+    def peak_mib() -> float:  # ru_maxrss: KiB on Linux, bytes on macOS
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
+
+    reduced_cohort(case, 2, 0.1, chunk)  # load the compiled engines and the tables
+    base = peak_mib()
+    t0 = time.perf_counter()
+    rows = reduced_cohort(case, patients, years, chunk)
+    return {"case": case, "patients": patients, "years": years, "chunk": chunk, "baseline_peak_mib": base,
+            "peak_mib": peak_mib(), "seconds": time.perf_counter() - t0,
+            "failed": int(np.nansum(rows[:, -1])), "rows_mib": rows.nbytes / 2**20}

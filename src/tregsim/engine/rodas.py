@@ -475,6 +475,24 @@ def record_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rt
                          rf[roffsets[s]:roffsets[s + 1]], rseg[a:z])
 
 
+@nb.njit(cache=True)
+def record_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
+                stats, rec_idx, roffsets, rt, ry, rf, rseg):
+    """:func:`record_many`, one system after another (the same results).  Closed systems s = 0..n-1, each
+    also recording knots of the states ``rec_idx``: into
+    rows roffsets[s]:roffsets[s+1] of ``rt, ry, rf`` and rows offsets[s]:offsets[s+1] of ``rseg`` (see
+    :func:`integrate_one`)."""
+    none_t = np.empty(0)
+    none_y = np.empty((0, 0))
+    none_i = np.empty(0, np.int64)
+    for s in range(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                         max_steps, out[s], stats[s], none_t, none_y, none_y, none_t, none_i, rec_idx,
+                         rt[roffsets[s]:roffsets[s + 1]], ry[roffsets[s]:roffsets[s + 1]],
+                         rf[roffsets[s]:roffsets[s + 1]], rseg[a:z])
+
+
 @nb.njit(cache=True, parallel=True)
 def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
                 stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):

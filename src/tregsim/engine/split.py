@@ -101,8 +101,9 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
         rows = np.concatenate([np.arange(doff[g], doff[g + 1]) for g in todo])
         st, sts, seg = np.zeros(len(todo), np.int64), np.zeros((len(todo), 3)), np.zeros(len(rows), np.int64)
         o = np.full((len(todo), n_out, len(d)), np.nan)
-        dm.record_many(y0_d[todo], p0[todo], sub_off, dbp_t[rows], dadd[rows], dinp[rows], index, t_out, rtol[d],
-                       atol[d], np.int64(max_steps), o, st, sts, rec_idx, roff, rt, ry, rf, seg)
+        record = dm.record_many if parallel and len(todo) > 1 else dm.record_serial
+        record(y0_d[todo], p0[todo], sub_off, dbp_t[rows], dadd[rows], dinp[rows], index, t_out, rtol[d],
+                 atol[d], np.int64(max_steps), o, st, sts, rec_idx, roff, rt, ry, rf, seg)
         again = []
         for k, g in enumerate(todo.tolist()):
             if st[k] == KNOTS_FULL:
