@@ -90,18 +90,20 @@ class EnsembleSolver:
     def atol(self) -> np.ndarray:
         return np.array([_ATOL_BY_UNIT[s.unit] for s in STATES]) * self.atol_scale
 
-    def immune_rtol(self) -> float:
-        """The relative tolerance of the immune and damage states (``rtol``, or its method's default)."""
+    def immune_rtol(self, coupled: bool = False) -> float:
+        """The relative tolerance of the immune and damage states (``rtol``, or its method's default);
+        ``coupled``: for the coupled system (RODAS4), as the GPU runs it whatever ``split`` says."""
         if self.rtol is not None:
             return float(self.rtol)
-        return 1e-10 if self.split and self.immune_method == "dp45" else 1e-8
+        return 1e-10 if self.split and self.immune_method == "dp45" and not coupled else 1e-8
 
-    def rtols(self) -> np.ndarray:
+    def rtols(self, coupled: bool = False) -> np.ndarray:
         """Per-state relative tolerances (definition order): ``rtol_pk`` on the drug subsystem."""
         from tregsim.engine.structure import partition
 
         drug = set(partition().drug)
-        return np.array([self.rtol_pk if i in drug else self.immune_rtol() for i in range(len(STATES))])
+        immune = self.immune_rtol(coupled)
+        return np.array([self.rtol_pk if i in drug else immune for i in range(len(STATES))])
 
     def solve_many(self, subjects: list[Subject], t_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """States of every subject at ``t_out``: (N, len(t_out), n_states); a status per subject (0 ok; see
@@ -123,7 +125,7 @@ class EnsembleSolver:
         y0 = np.stack([s.y0 for s in subjects]).astype(float)
         p0 = np.stack([s.p for s in subjects]).astype(float)
         index = np.array([PARAMETER_INDEX[n] for n in INPUT_NAMES], np.int64)
-        args = (y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out, self.rtols(),
+        args = (y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out, self.rtols(True),
                 self.atol(), np.int64(self.max_steps), out, status, stats)
         if self._use_gpu(n):
             _run_gpu(engine_module("gpu"), args)
