@@ -217,8 +217,10 @@ def reduced_cohort(case: str, patients: int, years: float, chunk: int = 256,
     """Patients of the bench population simulated ``chunk`` at a time (built, solved, reduced, dropped), so
     memory holds one chunk's trajectories and one small row per patient: shape (patients,
     len(REDUCED_COLUMNS)); relapses (onsets of the ``relapse`` observable), EDSS at the end, mean Gd-enhancing
-    lesions, intact myelin at the end, 1 if the solve failed (the row is NaN then)."""
-    proto = bench_protocol(case, patients, years)
+    lesions, intact myelin at the end, 1 if the solve failed (the row is NaN then).  Patient i is the bench's
+    patient i whatever ``chunk`` (the protocol's subject-year limit bounds one simulate call; here only a
+    chunk is ever held)."""
+    proto = bench_protocol(case, min(patients, chunk), years)
     t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
     engine = solver or EnsembleSolver()
     rows = np.full((patients, len(REDUCED_COLUMNS)), np.nan)
