@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import numpy as np
+
 
 def test_bench_json_has_the_contract_keys_and_accurate_peers():
     r = subprocess.run([sys.executable, "-m", "tregsim.cli", "bench", "--json", "--patients", "2", "--years", "0.1",
@@ -34,3 +36,12 @@ def test_bench_rejects_more_reference_patients_than_patients():
     r = subprocess.run([sys.executable, "-m", "tregsim.cli", "bench", "--patients", "2", "--scipy-patients", "3"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "--scipy-patients" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_reduced_cohort_rows_do_not_depend_on_the_chunking():
+    from tregsim.bench import REDUCED_COLUMNS, reduced_cohort
+
+    small = reduced_cohort("untreated", 5, 0.2, chunk=2)
+    whole = reduced_cohort("untreated", 5, 0.2, chunk=5)
+    assert small.shape == (5, len(REDUCED_COLUMNS)) and np.all(small[:, -1] == 0)
+    np.testing.assert_array_equal(small, whole)

@@ -157,8 +157,7 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
         "patients": patients, "days": float(proto.duration_days),
         "tregsim": {"patient_years_per_s": throughput(eng, patients), "seconds": eng.seconds,
                     "max_rel_error": max_rel_error(subjects[:k], eng.states[:k], refs),
-                    "solver": f"RODAS4 ensemble engine (numba, {engine_threads()} threads), rtol {engine.rtol:g} "
-                              f"immune / {engine.rtol_pk:g} PK"},
+                    "solver": engine_description(engine)},
         "peers": {
             "libroadrunner": {"patient_years_per_s": throughput(rr, patients), "seconds": rr.seconds,
                               "max_rel_error": max_rel_error(subjects[:k], rr.states[:k], refs),
@@ -179,6 +178,17 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
     return out
 
 
+def engine_description(engine: EnsembleSolver) -> str:
+    """The engine's method and tolerances, in words (for the bench output)."""
+    threads = f"numba, {engine_threads()} threads"
+    if engine.split:
+        method = {"dp45": "Dormand-Prince 5(4)", "rodas4": "RODAS4"}[engine.immune_method]
+        return (f"ensemble engine ({threads}): drug subsystem once per shared regimen (RODAS4, rtol "
+                f"{engine.rtol_pk:g}), immune states per patient forced by it ({method}, rtol "
+                f"{engine.immune_rtol():g})")
+    return f"RODAS4 ensemble engine ({threads}), rtol {engine.immune_rtol():g} immune / {engine.rtol_pk:g} PK"
+
+
 def engine_threads() -> int:
     import numba
 
@@ -196,3 +206,52 @@ def run_bench(patients: int = 32, years: float = 2.0, scipy_patients: int = 2, r
                           "processor": platform.processor() or platform.machine()}
     summary["max_rel_error"] = max(c["max_rel_error"] for c in cases.values())
     return summary
+
+
+#: the per-patient row of :func:`reduced_cohort` (what a trial or a population selection keeps of a patient)
+REDUCED_COLUMNS = ("relapses", "edss_end", "gd_mean", "myelin_intact_end", "failed")
+
+
+def reduced_cohort(case: str, patients: int, years: float, chunk: int = 256,
+                   solver: EnsembleSolver | None = None) -> np.ndarray:
+    """Patients of the bench population simulated ``chunk`` at a time (built, solved, reduced, dropped), so
+    memory holds one chunk's trajectories and one small row per patient: shape (patients,
+    len(REDUCED_COLUMNS)); relapses (onsets of the ``relapse`` observable), EDSS at the end, mean Gd-enhancing
+    lesions, intact myelin at the end, 1 if the solve failed (the row is NaN then).  Patient i is the bench's
+    patient i whatever ``chunk`` (the protocol's subject-year limit bounds one simulate call; here only a
+    chunk is ever held)."""
+    proto = bench_protocol(case, min(patients, chunk), years)
+    t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
+    engine = solver or EnsembleSolver()
+    rows = np.full((patients, len(REDUCED_COLUMNS)), np.nan)
+    for start in range(0, patients, chunk):
+        subjects = [build_subject(proto, i, int(proto.seed)) for i in range(start, min(start + chunk, patients))]
+        out, status, _ = engine.solve_many(subjects, t_out)
+        for k, sub in enumerate(subjects):
+            if status[k] != 0:
+                rows[sub.index, -1] = 1.0
+                continue
+            o = _observables(sub, out[k])
+            onsets = np.count_nonzero(np.diff(o["relapse"]) > 0.5)
+            rows[sub.index] = (onsets, o["edss"][-1], float(np.mean(o["gd_lesions"])), o["myelin_intact"][-1], 0.0)
+        del out
+    return rows
+
+
+def memory_probe(case: str, patients: int, years: float, chunk: int = 256) -> dict:
+    """Peak resident memory of :func:`reduced_cohort` in this process (run it in a fresh one): the
+    baseline after loading the engine, the peak after the run, and the wall time."""
+    import resource
+    import sys
+
+    def peak_mib() -> float:  # ru_maxrss: KiB on Linux, bytes on macOS
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
+
+    reduced_cohort(case, 2, 0.1, chunk)  # load the compiled engines and the tables
+    base = peak_mib()
+    t0 = time.perf_counter()
+    rows = reduced_cohort(case, patients, years, chunk)
+    return {"case": case, "patients": patients, "years": years, "chunk": chunk, "baseline_peak_mib": base,
+            "peak_mib": peak_mib(), "seconds": time.perf_counter() - t0,
+            "failed": int(np.nansum(rows[:, -1])), "rows_mib": rows.nbytes / 2**20}

@@ -25,16 +25,24 @@ def _worst(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b) / scale))
 
 
+#: the engine's configurations: the split solve (default, DP45 immune), the split solve with RODAS4 on the
+#: immune states, and the whole coupled system per subject
+CONFIGS = {"split-dp45": EnsembleSolver(), "split-rodas4": EnsembleSolver(immune_method="rodas4"),
+           "coupled": EnsembleSolver(split=False)}
+
+
 @pytest.mark.parametrize("make", [mouse_sc, mouse_knockout], ids=["mouse_sc", "mouse_knockout"])
 def test_engine_agrees_with_the_reference_on_mouse_eae(make):
     # 6-hourly, so each state's range is sampled (the SC depot is near zero at every 12-hourly sample)
     proto = make().model_copy(update={"animals": 3, "output_every_hours": 6})
     grid = output_grid(proto)
     subjects = [build_subject(proto, i, 5) for i in range(3)]
-    out, status, _ = EnsembleSolver().solve_many(subjects, grid)
-    assert np.all(status == 0)
-    for k, sub in enumerate(subjects):
-        assert _worst(out[k], TIGHT.solve(sub, grid)) <= 1e-4
+    refs = [TIGHT.solve(sub, grid) for sub in subjects]
+    for name, engine in CONFIGS.items():
+        out, status, _ = engine.solve_many(subjects, grid)
+        assert np.all(status == 0), name
+        for k in range(len(subjects)):
+            assert _worst(out[k], refs[k]) <= 1e-4, (name, k)
 
 
 def test_engine_agrees_with_the_reference_on_a_human_with_triggers_and_doses():
@@ -44,7 +52,9 @@ def test_engine_agrees_with_the_reference_on_a_human_with_triggers_and_doses():
     for p in (proto, untreated):
         sub = build_subject(p, 0, 3)
         assert any(b.state == "teff_resting" and b.time > 0 for b in sub.schedule.boluses)
-        assert _worst(EnsembleSolver().solve(sub, grid), TIGHT.solve(sub, grid)) <= 1e-4
+        ref = TIGHT.solve(sub, grid)
+        for name, engine in CONFIGS.items():
+            assert _worst(engine.solve(sub, grid), ref) <= 1e-4, (name, bool(p.regimens))
 
 
 def test_a_subject_does_not_depend_on_its_company_or_the_thread_count():
@@ -56,6 +66,9 @@ def test_a_subject_does_not_depend_on_its_company_or_the_thread_count():
     together, *_ = EnsembleSolver().solve_many(subjects, grid)
     alone, *_ = EnsembleSolver(parallel=False).solve_many(subjects[3:4], grid)
     np.testing.assert_array_equal(together[3], alone[0])
+    coupled, *_ = EnsembleSolver(split=False).solve_many(subjects[2:4], grid)
+    coupled_alone, *_ = EnsembleSolver(split=False, parallel=False).solve_many(subjects[3:4], grid)
+    np.testing.assert_array_equal(coupled[1], coupled_alone[0])
     previous = numba.get_num_threads()
     try:
         numba.set_num_threads(1)

@@ -21,12 +21,14 @@ SCRIPT = textwrap.dedent("""
                                           "every_hours": 24}]}, "gpu-test")
     subjects = [build_subject(proto, i, 1) for i in range(3)]
     t = np.arange(0.0, 3.0001, 0.25)
-    cpu, s_cpu, st_cpu = EnsembleSolver().solve_many(subjects, t)
+    cpu, s_cpu, st_cpu = EnsembleSolver(split=False).solve_many(subjects, t)  # the GPU runs the coupled system
     gpu, s_gpu, st_gpu = EnsembleSolver(backend="gpu").solve_many(subjects, t)
     assert (s_cpu == 0).all() and (s_gpu == 0).all()
     np.testing.assert_array_equal(st_gpu[:, :2], st_cpu[:, :2])  # the same accepted and rejected steps
     scale = np.maximum(np.abs(cpu).max(axis=1, keepdims=True), 1e-9)
     assert np.max(np.abs(gpu - cpu) / scale) < 1e-10
+    split, *_ = EnsembleSolver().solve_many(subjects, t)  # and agrees with the CPU's default split solve
+    assert np.max(np.abs(gpu - split) / scale) < 1e-4
     auto = EnsembleSolver(backend="auto", gpu_threshold=2)
     assert auto._use_gpu(3) and not auto._use_gpu(1)
     print("ok")

@@ -30,9 +30,11 @@ def _steps(m, y0, p, h, n, theta=None):
     y = np.array(y0, float)
     buf = dict(ynew=np.empty(2), err=np.empty(2), dense=np.empty((2, 2)), work=np.empty((7, 2)),
                jm=np.empty((2, 2)), piv=np.empty(2, np.int64))
+    none = (np.empty((2, 1)), np.empty(2), np.empty(1), np.empty(1), np.empty(0), np.empty((0, 1)), np.empty((0, 1)))
     mid = None
     for k in range(n):
-        assert m.step(y, p, h, buf["ynew"], buf["err"], buf["dense"], buf["work"], buf["jm"], buf["piv"])
+        assert m.step(k * h, y, p, h, buf["ynew"], buf["err"], buf["dense"], buf["work"], buf["jm"], buf["piv"],
+                      *none, 0, 0, 0) >= 0
         if theta is not None and k == n // 2:
             s, d = theta, buf["dense"]
             mid = y * (1 - s) + s * (buf["ynew"] + (1 - s) * (d[0] + s * d[1]))
@@ -58,3 +60,61 @@ def test_stiff_step_far_beyond_the_fast_scale_stays_stable(vdp):
     """van der Pol with mu = 1000: one step of h = 1 (a thousand times the fast scale) stays bounded."""
     y, _ = _steps(vdp, [2.0, -0.6], np.array([1000.0]), 1.0, 5)
     assert np.all(np.isfinite(y)) and abs(y[0]) < 2.5
+
+
+#: y' = -lam (y - u(t)) - y^2 / 10 with a forcing signal u(t) = sin(3 t) + t^2 / 4 (a stand-in for free IGF-1
+#: read by the immune system), given to the engine as knots (time, value, rate) like a drug solve records
+FORCED_RHS = """def frhs(y, u, p, out):
+    out[0] = -p[0] * (y[0] - u[0]) - y[0] * y[0] / 10.0
+"""
+FORCED_JAC = """def fjac(y, u, p, J, Ju):
+    J[0, 0] = -p[0] - y[0] / 5.0
+    Ju[0, 0] = p[0]
+"""
+
+
+def test_forced_system_keeps_fourth_order_through_the_non_autonomous_terms():
+    """Fixed steps on a forced, stiff-ish problem: error ratio ~16 on halving (order 4), so the stage times and
+    the h df/dt coefficients are right (without them the order drops)."""
+    m = load(FORCED_RHS, FORCED_JAC, 1, 1, "cpu", 1)
+    lam = 5.0
+    kt = np.linspace(0.0, 1.0, 20001)  # knots so dense that the Hermite interpolant is exact to ~1e-17
+    ky = (np.sin(3 * kt) + kt ** 2 / 4)[:, None]
+    kf = (3 * np.cos(3 * kt) + kt / 2)[:, None]
+    exact = solve_ivp(lambda t, y: [-lam * (y[0] - np.sin(3 * t) - t * t / 4) - y[0] ** 2 / 10], (0, 1), [1.0],
+                      method="DOP853", rtol=1e-13, atol=1e-14).y[0, -1]
+    p = np.array([lam])
+    errors = []
+    for n in (8, 16, 32):
+        y, h = np.array([1.0]), 1.0 / n
+        ynew, err, dense, work = np.empty(1), np.empty(1), np.empty((2, 1)), np.empty((7, 1))
+        jm, piv, ju, ft, u, du = np.empty((1, 1)), np.empty(1, np.int64), np.empty((1, 1)), np.empty(1), np.empty(1), np.empty(1)
+        k = 0
+        for i in range(n):
+            k = m.step(i * h, y, p, h, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, 0, len(kt), k)
+            assert k >= 0
+            y = ynew.copy()
+        errors.append(abs(y[0] - exact))
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    assert np.all((ratios > 12) & (ratios < 22)), (errors, ratios)
+
+
+def test_signal_is_the_hermite_interpolant_of_the_knots():
+    m = load(FORCED_RHS, FORCED_JAC, 1, 1, "cpu", 1)
+    kt = np.array([0.0, 0.5, 2.0])
+    ky = np.array([[1.0], [2.0], [0.0]])
+    kf = np.array([[0.0], [3.0], [-1.0]])
+    u, du = np.empty(1), np.empty(1)
+    for t in (0.0, 0.2, 0.5, 1.3, 2.0):
+        m.signal(t, kt, ky, kf, 0, 3, 0, u, du)
+        k = 0 if t < 0.5 else 1
+        a, b, h = kt[k], kt[k + 1], kt[k + 1] - kt[k]
+        s = (t - a) / h
+        want = ((2 * s ** 3 - 3 * s ** 2 + 1) * ky[k, 0] + (s ** 3 - 2 * s ** 2 + s) * h * kf[k, 0]
+                + (3 * s ** 2 - 2 * s ** 3) * ky[k + 1, 0] + (s ** 3 - s ** 2) * h * kf[k + 1, 0])
+        assert abs(u[0] - want) < 1e-14
+        d = 1e-6
+        m.signal(t + d, kt, ky, kf, 0, 3, k, u, np.empty(1))
+        up = u[0]
+        m.signal(t - d, kt, ky, kf, 0, 3, k, u, np.empty(1))
+        assert abs((up - u[0]) / (2 * d) - du[0]) < 1e-4  # the rate is its derivative (continuous at knots)

@@ -1,7 +1,7 @@
 """Write, import and cache the compiled engine module.
 
 The module is the RODAS4 template (:mod:`tregsim.engine.rodas`) followed by a system's generated
-``rhs``, ``jac`` and ``N``.  It is written to a cache folder under a name that hashes its text, so numba's
+``rhs``/``jac`` (closed) or ``frhs``/``fjac`` (forced) and its sizes ``N``, ``P``, ``NU``.  It is written to a cache folder under a name that hashes its text, so numba's
 on-disk cache (``cache=True``) is reused by every later process: the first run of a new model compiles
 (seconds), later runs load the machine code.  The folder is ``$TREGSIM_CACHE`` if set, else
 ``~/.cache/tregsim``; if it cannot be written, a temporary folder is used (compiled every process).
@@ -23,6 +23,18 @@ _POW = '''
 
 @nb.njit(cache=True)
 def pow(a, b):  # noqa: A001 - the expression language's pow, for numba
+    # whole exponents 1-16 (the Hill coefficients, squares) by repeated squaring: several times faster than
+    # the library's pow and within an ulp or two of it; any other exponent goes to the library
+    if b >= 1.0 and b <= 16.0 and b == math.floor(b):
+        n = int(b)
+        r = 1.0
+        x = a
+        while n > 0:
+            if n & 1:
+                r *= x
+            x *= x
+            n >>= 1
+        return r
     return a ** b
 
 '''
@@ -60,7 +72,12 @@ def integrate_kernel(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_ou
                                   cuda.local.array(N, nb.float64), cuda.local.array(P, nb.float64),
                                   cuda.local.array(N, nb.float64), cuda.local.array(N, nb.float64),
                                   cuda.local.array((2, N), nb.float64), cuda.local.array((7, N), nb.float64),
-                                  cuda.local.array((N, N), nb.float64), cuda.local.array(N, nb.int64))
+                                  cuda.local.array((N, N), nb.float64), cuda.local.array(N, nb.int64),
+                                  cuda.local.array((N, 1), nb.float64), cuda.local.array(N, nb.float64),
+                                  cuda.local.array(1, nb.float64), cuda.local.array(1, nb.float64),
+                                  t_out[:0], out[s, :0], out[s, :0], t_out[:0], input_index[:0],
+                                  input_index[:0], t_out[:0], out[s, :0], out[s, :0], input_index[:0],
+                                  cuda.local.array(N, nb.float64), RODAS4)
 '''
 
 
@@ -70,14 +87,33 @@ def _jit(source: str, decorator: str) -> str:
                      for line in source.splitlines()) + "\n"
 
 
-def module_source(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, target: str = "cpu") -> str:
-    """The engine module's text: the RODAS4 template, then the system (``rhs``, ``jac``, ``N``, ``P``).
+#: a closed system's rates and Jacobian in the template's (forced) signatures
+_CLOSED = '''
+def frhs(y, u, p, out):
+    rhs(y, p, out)
 
+
+def fjac(y, u, p, J, Ju):
+    jac(y, p, J)
+'''
+
+
+def module_source(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, target: str = "cpu",
+                  n_signals: int = 0) -> str:
+    """The engine module's text: the RODAS4 template, then the system (``rhs``, ``jac``, ``N``, ``P``, ``NU``).
+
+    With ``n_signals`` 0 (a closed system) the sources define ``rhs(y, p, out)`` and ``jac(y, p, J)``; else
+    (a forced system) ``frhs(y, u, p, out)`` and ``fjac(y, u, p, J, Ju)`` (CPU only).
     ``target`` 'cpu': numba njit with on-disk cache, parallel drivers.  'gpu': the same template functions as
     CUDA device functions (numba-cuda) and a kernel with one thread per subject.
     """
     template = resources.files("tregsim.engine").joinpath("rodas.py").read_text(encoding="utf-8")
-    system = f"N = {int(n_states)}\nP = {int(n_parameters)}\n"
+    system = f"N = {int(n_states)}\nP = {int(n_parameters)}\nNU = {int(n_signals)}\n"
+    if n_signals:
+        if target != "cpu":
+            raise ValueError("a forced system (n_signals > 0) has the CPU target only")
+    else:
+        rhs_source = rhs_source + _CLOSED
     if target == "cpu":
         return (template + "\n\n# ---- generated system (tregsim.engine.build) ----\n" + system
                 + _POW + _jit(rhs_source, "@nb.njit(cache=True)") + "\n" + _jit(jac_source, "@nb.njit(cache=True)"))
@@ -92,9 +128,10 @@ def module_source(rhs_source: str, jac_source: str, n_states: int, n_parameters:
 
 
 @lru_cache(maxsize=None)
-def load(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, target: str = "cpu") -> ModuleType:
+def load(rhs_source: str, jac_source: str, n_states: int, n_parameters: int, target: str = "cpu",
+         n_signals: int = 0) -> ModuleType:
     """Import (writing it first if needed) the engine module of one system for ``target``."""
-    text = module_source(rhs_source, jac_source, n_states, n_parameters, target)
+    text = module_source(rhs_source, jac_source, n_states, n_parameters, target, n_signals)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     name = f"tregsim_engine_{target}_{digest}"
     if name in sys.modules:

@@ -16,9 +16,9 @@ from functools import lru_cache
 import numpy as np
 
 from tregsim.model.codegen import inplace_rhs_source
-from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, PK_STATES, STATE_INDEX, STATES
+from tregsim.engine.packing import pack_schedules
+from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, STATES
 from tregsim.model.subject import Subject
-from tregsim.schedule import segments
 from tregsim.solve.reference import SolveError, _ATOL_BY_UNIT
 
 
@@ -45,19 +45,8 @@ class PackedSchedules:
 
 def pack(subjects: list[Subject], t_out: np.ndarray) -> PackedSchedules:
     """Each subject's breakpoints (the reference solver's segments), as flat arrays."""
-    times, adds, inputs, offsets = [], [], [], [0]
-    n_states = len(STATES)
-    for sub in subjects:
-        for seg in segments(sub.schedule, sub.t_end, t_out):
-            add = np.zeros(n_states)
-            for b in seg.boluses:
-                add[STATE_INDEX[b.state]] += b.amount
-            times.append(seg.t0)
-            adds.append(add)
-            inputs.append([seg.inputs[n] for n in INPUT_NAMES])
-        offsets.append(len(times))
-    return PackedSchedules(np.asarray(offsets, np.int64), np.asarray(times, float), np.asarray(adds, float),
-                           np.asarray(inputs, float).reshape(len(times), len(INPUT_NAMES)))
+    every = tuple(range(len(STATES)))
+    return PackedSchedules(*pack_schedules([(s.schedule, s.t_end) for s in subjects], t_out, every))
 
 
 @dataclass(frozen=True)
@@ -65,48 +54,78 @@ class EnsembleSolver:
     """RODAS4 per subject, compiled with numba, parallel over subjects.
 
     Attributes:
-        rtol: relative tolerance of each step's error estimate, immune and damage states.
-        rtol_pk: relative tolerance of the IGF-1/IGF-II and glucose states (PK_STATES).  The free IGF pools
-            are small quasi-equilibria of fast binding, so a tight tolerance on them costs many steps
-            after every dose, while the immune states, which amplify small differences around a
-            relapse, need the tighter ``rtol``.
+        rtol: relative tolerance of each step's error estimate on the immune and damage states; None: the
+            method's default, 1e-8 for RODAS4 and 1e-10 for DP45 (DP45's global error per unit of tolerance is
+            larger on this model: on treated RRMS patients at 1e-8 it is ~3e-4 from the converged answer
+            after 120 days, RODAS4's ~1e-6; at 1e-10 ~1e-5; docs/engine.md).
+        rtol_pk: relative tolerance of the drug subsystem's states (:mod:`tregsim.engine.structure`: IGF-1,
+            IGF-II, glucose, adjuvant).  The free IGF pools are small quasi-equilibria of fast binding, so a
+            tight tolerance on them costs many steps after every dose, while the immune states, which
+            amplify small differences around a relapse, need the tighter ``rtol``.
         atol_scale: multiplies the reference solver's per-unit absolute tolerances.
         max_steps: per subject; beyond it the subject fails (reported with its seed).
         parallel: run subjects on all cores (numba threads).
         backend: 'cpu'; 'gpu' (numba-cuda, one GPU thread per subject, the same template and generated
             code); 'auto': the GPU when one is available and a call has at least ``gpu_threshold`` subjects.
         gpu_threshold: see ``backend``.
+        split: on the CPU, solve the drug subsystem (:mod:`tregsim.engine.structure`) once per group of
+            subjects that share it and each subject's immune system forced by it
+            (:mod:`tregsim.engine.split`); False: the whole coupled system per subject.  The GPU back end
+            always runs the coupled system.
+        immune_method: with ``split``, the method of the immune subsystem: 'dp45' (explicit Dormand-Prince
+            5(4): once the fast drug binding is solved apart, the immune states are not stiff, eigenvalues
+            of their Jacobian below ~1 per day on RRMS patients) or 'rodas4'.
     """
 
-    rtol: float = 1e-8
+    rtol: float | None = None
     rtol_pk: float = 1e-5
     atol_scale: float = 1.0
     max_steps: int = 2_000_000
     parallel: bool = True
     backend: str = "cpu"
     gpu_threshold: int = 4096
+    split: bool = True
+    immune_method: str = "dp45"
 
     def atol(self) -> np.ndarray:
         return np.array([_ATOL_BY_UNIT[s.unit] for s in STATES]) * self.atol_scale
 
-    def rtols(self) -> np.ndarray:
-        """Per-state relative tolerances (definition order)."""
-        return np.array([self.rtol_pk if s.name in PK_STATES else self.rtol for s in STATES])
+    def immune_rtol(self, coupled: bool = False) -> float:
+        """The relative tolerance of the immune and damage states (``rtol``, or its method's default);
+        ``coupled``: for the coupled system (RODAS4), as the GPU runs it whatever ``split`` says."""
+        if self.rtol is not None:
+            return float(self.rtol)
+        return 1e-10 if self.split and self.immune_method == "dp45" and not coupled else 1e-8
+
+    def rtols(self, coupled: bool = False) -> np.ndarray:
+        """Per-state relative tolerances (definition order): ``rtol_pk`` on the drug subsystem."""
+        from tregsim.engine.structure import partition
+
+        drug = set(partition().drug)
+        immune = self.immune_rtol(coupled)
+        return np.array([self.rtol_pk if i in drug else immune for i in range(len(STATES))])
 
     def solve_many(self, subjects: list[Subject], t_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """States of every subject at ``t_out``: (N, len(t_out), n_states); a status per subject (0 ok; see
         :data:`tregsim.engine.rodas.STATUS_TEXT`), a failed subject's rows NaN; and per subject (accepted
         steps, rejected steps, day reached)."""
         t_out = np.asarray(t_out, dtype=float)
-        packed = pack(subjects, t_out)
         n = len(subjects)
+        if self.split and not self._use_gpu(n):
+            from tregsim.engine.split import solve_split
+
+            out, status, stats = solve_split(subjects, t_out, self.rtols(), self.atol(), self.max_steps, self.parallel,
+                                             self.immune_method)
+            out[status != 0] = np.nan
+            return out, status, stats
+        packed = pack(subjects, t_out)
         out = np.full((n, len(t_out), len(STATES)), np.nan)
         status = np.zeros(n, np.int64)
         stats = np.zeros((n, 3))
         y0 = np.stack([s.y0 for s in subjects]).astype(float)
         p0 = np.stack([s.p for s in subjects]).astype(float)
         index = np.array([PARAMETER_INDEX[n] for n in INPUT_NAMES], np.int64)
-        args = (y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out, self.rtols(),
+        args = (y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out, self.rtols(True),
                 self.atol(), np.int64(self.max_steps), out, status, stats)
         if self._use_gpu(n):
             _run_gpu(engine_module("gpu"), args)
@@ -117,6 +136,8 @@ class EnsembleSolver:
         return out, status, stats
 
     def _use_gpu(self, n: int) -> bool:
+        if self.immune_method not in ("dp45", "rodas4"):
+            raise ValueError(f"immune_method {self.immune_method!r} is not allowed; allowed: dp45, rodas4")
         if self.backend not in ("cpu", "gpu", "auto"):
             raise ValueError(f"backend {self.backend!r} is not allowed; allowed: cpu, gpu, auto")
         if self.backend == "cpu":

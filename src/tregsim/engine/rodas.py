@@ -6,9 +6,13 @@ the same matrix ``E = I / (h gamma) - J`` (one LU per step, analytic Jacobian ``
 the error estimate; a cubic-in-theta interpolant gives output between steps (order 3).
 
 This module is a template: it knows nothing about the model.  :mod:`tregsim.engine.build` writes a module
-that is this text followed by a generated right-hand side ``rhs(y, p, out)``, Jacobian ``jac(y, p, J)`` and
-state count ``N`` (replacing the placeholders below), so numba compiles it once and caches it on disk.
-Everything is scalar loops over small arrays, so the same code can compile as CUDA device functions.
+that is this text followed by a generated system: ``frhs(y, u, p, out)``, ``fjac(y, u, p, J, Ju)``, the
+state count ``N`` and the number ``NU`` of forcing signals (replacing the placeholders below), so numba
+compiles it once and caches it on disk.  A closed system (NU = 0; the whole model, or the drug subsystem)
+ignores ``u``.  A forced system (the immune subsystem of :mod:`tregsim.engine.split`) reads ``NU`` states
+of another subsystem as known functions of time, interpolated from recorded knots; the steps then carry
+RODAS4's non-autonomous terms (rodas.f: stage times and the h df/dt coefficients).  Everything is scalar
+loops over small arrays, so the same code can compile as CUDA device functions.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import math
 
 import numba as nb
 import numpy as np
+from scipy.integrate import RK45 as _RK45
 
 # --- RODAS4 coefficients (Hairer & Wanner 1996, rodas.f) -------------------------------------------
 GAMMA = 0.25
@@ -32,24 +37,62 @@ C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874
 D21, D22, D23, D24, D25 = 10.12623508344586, -7.487995877610167, -34.80091861555747, -7.992771707568823, 1.025137723295662
 D31, D32, D33, D34, D35 = -0.6762803392801253, 6.087714651680015, 16.43084320892478, 24.76722511418386, -6.594389125716872
 
+#: Non-autonomous terms (rodas.f): stage times t + ALPHA_i h and the coefficients of h df/dt in each stage
+ALPHA2, ALPHA3, ALPHA4 = 0.386, 0.21, 0.63
+DT1, DT2, DT3, DT4 = 0.25, -0.1043, 0.1035, -0.0362
+
 #: status codes of one subject's integration
-OK, TOO_MANY_STEPS, STEP_TOO_SMALL, NOT_FINITE = 0, 1, 2, 3
+OK, TOO_MANY_STEPS, STEP_TOO_SMALL, NOT_FINITE, KNOTS_FULL = 0, 1, 2, 3, 4
 STATUS_TEXT = {OK: "ok", TOO_MANY_STEPS: "too many steps", STEP_TOO_SMALL: "step size underflow",
-               NOT_FINITE: "non-finite state"}
+               NOT_FINITE: "non-finite state", KNOTS_FULL: "drug-signal knot buffer full"}
 
 
 #: placeholders, bound by the generated module that follows this text (see tregsim.engine.build):
-#: the number of states and of parameters
+#: the number of states, of parameters and of forcing signals (states of another subsystem that the rates
+#: read as known functions of time; 0 for a closed system)
 N = 0
 P = 0
+NU = 0
 
 
-def rhs(y, p, out):  # pragma: no cover - replaced in the generated module
+def frhs(y, u, p, out):  # pragma: no cover - replaced in the generated module
+    """The rates of the system at state ``y`` and signals ``u`` into ``out``."""
     raise NotImplementedError
 
 
-def jac(y, p, J):  # pragma: no cover - replaced in the generated module
+def fjac(y, u, p, J, Ju):  # pragma: no cover - replaced in the generated module
+    """d rates / d y into ``J`` (N, N) and d rates / d u into ``Ju`` (N, NU)."""
     raise NotImplementedError
+
+
+@nb.njit(cache=True, error_model="numpy")
+def signal(t, kt, ky, kf, lo, hi, k, u, du):
+    """The forcing signals ``u`` and their time derivatives ``du`` at ``t``: the cubic Hermite interpolant of
+    knots ``lo..hi-1`` (times ``kt``, values ``ky``, derivatives ``kf``).  ``k`` is a hint (the interval
+    last used); returns the interval used.  Nothing to do for a closed system (NU = 0)."""
+    if NU == 0:
+        return k
+    if hi - lo < 2:
+        for m in range(NU):
+            u[m] = ky[lo, m]
+            du[m] = 0.0
+        return lo
+    k = min(max(k, lo), hi - 2)
+    while k > lo and t < kt[k]:
+        k -= 1
+    while k < hi - 2 and t > kt[k + 1]:
+        k += 1
+    h = kt[k + 1] - kt[k]
+    s = (t - kt[k]) / h if h > 0.0 else 0.0
+    s2 = s * s
+    s3 = s2 * s
+    h00, h10, h01, h11 = 2.0 * s3 - 3.0 * s2 + 1.0, s3 - 2.0 * s2 + s, 3.0 * s2 - 2.0 * s3, s3 - s2
+    g00, g10, g11 = 6.0 * (s2 - s), 3.0 * s2 - 4.0 * s + 1.0, 3.0 * s2 - 2.0 * s
+    for m in range(NU):
+        y0, y1, f0, f1 = ky[k, m], ky[k + 1, m], kf[k, m], kf[k + 1, m]
+        u[m] = h00 * y0 + h * (h10 * f0 + h11 * f1) + h01 * y1
+        du[m] = (g00 * (y0 - y1)) / h + g10 * f0 + g11 * f1 if h > 0.0 else f0
+    return k
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -94,47 +137,73 @@ def lu_solve(a, piv, b):
         b[i] = s / a[i, i]
 
 @nb.njit(cache=True, error_model="numpy")
-def step(y, p, h, ynew, err, dense, work, jm, piv):
-    """One step from ``y`` with size ``h``; ``dense`` (2, n) gets the interpolation coefficients.
-    ``work`` is (7, n) scratch; ``jm`` (n, n); ``piv`` (n,).  Returns False if the matrix is singular."""
+def step(t, y, p, h, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, lo, hi, k):
+    """One step from ``y`` at time ``t`` with size ``h``; ``dense`` (2, n) gets the interpolation coefficients.
+    ``work`` is (7, n) scratch; ``jm`` (n, n); ``piv`` (n,).  With forcing signals (NU > 0) the
+    non-autonomous terms enter: the signals at each stage time from :func:`signal` (knots ``lo..hi-1`` of
+    ``kt, ky, kf``, hint ``k``), df/dt = d f/d u * du/dt into every stage (``ju`` (n, NU), ``ft`` (n,),
+    ``u, du`` (NU,) scratch).  Returns the interval hint, or -1 if the matrix is singular."""
     k1, k2, k3, k4, k5, k6, yi = work[0], work[1], work[2], work[3], work[4], work[5], work[6]
-    jac(y, p, jm)
+    k = signal(t, kt, ky, kf, lo, hi, k, u, du)
+    fjac(y, u, p, jm, ju)
+    if NU > 0:
+        for i in range(N):
+            s = 0.0
+            for m in range(NU):
+                s += ju[i, m] * du[m]
+            ft[i] = s * h
     fac = 1.0 / (h * GAMMA)
     for i in range(N):
         for j in range(N):
             jm[i, j] = -jm[i, j]
         jm[i, i] += fac
     if not lu_factor(jm, piv):
-        return False
-    rhs(y, p, k1)
+        return -1
+    frhs(y, u, p, k1)
+    if NU > 0:
+        for i in range(N):
+            k1[i] += DT1 * ft[i]
     lu_solve(jm, piv, k1)
     for i in range(N):
         yi[i] = y[i] + A21 * k1[i]
-    rhs(yi, p, k2)
+    k = signal(t + ALPHA2 * h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(yi, u, p, k2)
     for i in range(N):
         k2[i] += C21 * k1[i] / h
+    if NU > 0:
+        for i in range(N):
+            k2[i] += DT2 * ft[i]
     lu_solve(jm, piv, k2)
     for i in range(N):
         yi[i] = y[i] + A31 * k1[i] + A32 * k2[i]
-    rhs(yi, p, k3)
+    k = signal(t + ALPHA3 * h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(yi, u, p, k3)
     for i in range(N):
         k3[i] += (C31 * k1[i] + C32 * k2[i]) / h
+    if NU > 0:
+        for i in range(N):
+            k3[i] += DT3 * ft[i]
     lu_solve(jm, piv, k3)
     for i in range(N):
         yi[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
-    rhs(yi, p, k4)
+    k = signal(t + ALPHA4 * h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(yi, u, p, k4)
     for i in range(N):
         k4[i] += (C41 * k1[i] + C42 * k2[i] + C43 * k3[i]) / h
+    if NU > 0:
+        for i in range(N):
+            k4[i] += DT4 * ft[i]
     lu_solve(jm, piv, k4)
     for i in range(N):
         yi[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
-    rhs(yi, p, k5)
+    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(yi, u, p, k5)
     for i in range(N):
         k5[i] += (C51 * k1[i] + C52 * k2[i] + C53 * k3[i] + C54 * k4[i]) / h
     lu_solve(jm, piv, k5)
     for i in range(N):
         yi[i] += k5[i]
-    rhs(yi, p, k6)
+    frhs(yi, u, p, k6)
     for i in range(N):
         k6[i] += (C61 * k1[i] + C62 * k2[i] + C63 * k3[i] + C64 * k4[i] + C65 * k5[i]) / h
     lu_solve(jm, piv, k6)
@@ -143,18 +212,89 @@ def step(y, p, h, ynew, err, dense, work, jm, piv):
         err[i] = k6[i]
         dense[0, i] = D21 * k1[i] + D22 * k2[i] + D23 * k3[i] + D24 * k4[i] + D25 * k5[i]
         dense[1, i] = D31 * k1[i] + D32 * k2[i] + D33 * k3[i] + D34 * k4[i] + D35 * k5[i]
+    return k
+
+
+@nb.njit(cache=True, error_model="numpy")
+def knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
+    """Record the recorded states ``rec_idx`` of ``y`` and their rates at ``t`` as knot ``nk``; False if full."""
+    if nk >= rt.shape[0]:
+        return False
+    frhs(y, u, p, fbuf)
+    rt[nk] = t
+    for m in range(rec_idx.shape[0]):
+        ry[nk, m] = y[rec_idx[m]]
+        rf[nk, m] = fbuf[rec_idx[m]]
     return True
+
+
+#: Methods of :func:`integrate_one`: RODAS4 (stiff), or the explicit Dormand & Prince (1980) 5(4) pair (for a
+#: non-stiff system, such as the immune subsystem once the fast drug binding is solved apart: no Jacobian
+#: and no LU, six right-hand sides per step).  Its tableau is scipy's (``scipy.integrate.RK45``): nodes,
+#: stage matrix, weights, error weights and the fourth-order dense output.
+RODAS4, DP45 = 0, 1
+ERK_C = np.asarray(_RK45.C, dtype=np.float64)
+ERK_A = np.asarray(_RK45.A, dtype=np.float64)
+ERK_B = np.asarray(_RK45.B, dtype=np.float64)
+ERK_E = np.asarray(_RK45.E, dtype=np.float64)
+ERK_P = np.asarray(_RK45.P, dtype=np.float64)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def erk_step(t, y, p, h, ynew, err, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k):
+    """One Dormand-Prince 5(4) step from ``y`` at ``t`` with size ``h``.  ``kk`` (7, N) gets the stages, the
+    last one the rate at the new point (first same as last: with ``fresh`` True, ``kk[0]`` already holds
+    the rate at ``(t, y)``); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the
+    interval hint."""
+    if not fresh:
+        k = signal(t, kt, ky, kf, lo, hi, k, u, du)
+        frhs(y, u, p, kk[0])
+    for s in range(1, 6):
+        for i in range(N):
+            acc = 0.0
+            for j in range(s):
+                acc += ERK_A[s, j] * kk[j, i]
+            yi[i] = y[i] + h * acc
+        k = signal(t + ERK_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
+        frhs(yi, u, p, kk[s])
+    for i in range(N):
+        acc = 0.0
+        for j in range(6):
+            acc += ERK_B[j] * kk[j, i]
+        ynew[i] = y[i] + h * acc
+    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(ynew, u, p, kk[6])
+    for i in range(N):
+        acc = 0.0
+        for j in range(7):
+            acc += ERK_E[j] * kk[j, i]
+        err[i] = h * acc
+    return k
+
 
 @nb.njit(cache=True, error_model="numpy")
 def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
-                  y, p, ynew, err, dense, work, jm, piv):
+                  y, p, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, dbp_t, dseg,
+                  rec_idx, rt, ry, rf, rseg, fbuf, method):
     """Integrate one subject over its breakpoints; fill ``out`` (len(t_out), n) with pre-event states.
 
+    ``method``: :data:`RODAS4` (stiff) or :data:`DP45` (explicit, non-stiff systems only: it stays correct
+    on a stiff one, but its steps shrink to the fast scale).
     ``bp_t`` (nb,) sorted breakpoint times (first = start, last = end); at breakpoint b, ``bp_add[b]`` is
     added to the state and the inputs ``p[input_index] = bp_inputs[b]`` take effect for the stretch that
     follows.  ``stats`` gets (accepted steps, rejected steps, time reached).  Returns a status code.
-    ``y, p, ynew, err, dense, work, jm, piv`` are scratch of sizes N, P, N, N, (2, N), (7, N), (N, N), N
-    (allocated by the caller: numpy on the CPU, thread-local arrays on a GPU).
+    ``y, p, ynew, err, dense, work, jm, piv, ju, ft, u, du, fbuf`` are scratch of sizes N, P, N, N, (2, N),
+    (7, N), (N, N), N, (N, NU), N, NU, NU, N (allocated by the caller: numpy on the CPU, thread-local
+    arrays on a GPU).
+
+    Forcing (NU > 0 only): the signals are knots ``kt, ky, kf`` (times, values, rates) recorded by another
+    subsystem's run over its own breakpoints ``dbp_t``; the knots of its stretch j are ``dseg[j]`` to
+    ``dseg[j + 1] - 1``.  Every breakpoint of that run must be one of ``bp_t`` (the signal is smooth
+    between them).
+
+    Recording (when ``rec_idx`` is not empty): the states ``rec_idx`` and their rates become knots ``rt, ry,
+    rf`` at each stretch's start (after its events) and after each accepted step; ``rseg[b]`` is the first
+    knot of stretch b and ``rseg[nb - 1]`` the number of knots; KNOTS_FULL if ``rt`` is too short.
     """
     for i in range(N):
         y[i] = y0[i]
@@ -166,6 +306,14 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
     accepted = 0
     rejected = 0
     nbp = bp_t.shape[0]
+    record = rec_idx.shape[0] > 0
+    nk = 0
+    jd = 0
+    kh = 0
+    lo = 0
+    hi = 0
+    fresh = False  # DP45: work[0] holds the rate at (t, y)
+    q = 0.25 if method == RODAS4 else 0.2  # 1 / (order of the error estimate + 1)
     for b in range(nbp):
         t0 = bp_t[b]
         while io < nout and t_out[io] <= t0:
@@ -176,10 +324,25 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             y[i] += bp_add[b, i]
         for k in range(input_index.shape[0]):
             p[input_index[k]] = bp_inputs[b, k]
+        fresh = False
+        if record:
+            rseg[b] = nk
         if b == nbp - 1:
             break
         t1 = bp_t[b + 1]
+        if NU > 0:  # the signal's stretch that holds this one (its breakpoints are among ours)
+            mid = 0.5 * (t0 + t1)
+            while jd + 2 < dbp_t.shape[0] and dbp_t[jd + 1] <= mid:
+                jd += 1
+            lo = dseg[jd]
+            hi = dseg[jd + 1]
+            kh = lo
         t = t0
+        if record:
+            if not knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
+                stats[0], stats[1], stats[2] = accepted, rejected, t
+                return KNOTS_FULL
+            nk += 1
         while t < t1:
             if accepted + rejected >= max_steps:
                 stats[0], stats[1], stats[2] = accepted, rejected, t
@@ -191,7 +354,13 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             if hs < 1e-13 * max(1.0, abs(t)):
                 stats[0], stats[1], stats[2] = accepted, rejected, t
                 return STEP_TOO_SMALL
-            ok = step(y, p, hs, ynew, err, dense, work, jm, piv)
+            if method == RODAS4:
+                kh = step(t, y, p, hs, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, lo, hi, kh)
+            else:
+                kh = erk_step(t, y, p, hs, ynew, err, work, ft, fresh, u, du, kt, ky, kf, lo, hi, kh)
+                fresh = True
+            ok = kh >= 0
+            kh = max(kh, lo)
             e = 0.0
             if ok:
                 for i in range(N):
@@ -207,19 +376,35 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 while io < nout and t_out[io] < t_next:
                     s = (t_out[io] - t) / hs
                     s1 = 1.0 - s
-                    for i in range(N):
-                        out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
+                    if method == RODAS4:
+                        for i in range(N):
+                            out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
+                    else:
+                        for i in range(N):
+                            acc = 0.0
+                            for j in range(7):
+                                kj = work[j, i]
+                                acc += kj * (s * (ERK_P[j, 0] + s * (ERK_P[j, 1] + s * (ERK_P[j, 2] + s * ERK_P[j, 3]))))
+                            out[io, i] = y[i] + hs * acc
                     io += 1
                 for i in range(N):
                     y[i] = ynew[i]
+                if method == DP45:
+                    for i in range(N):
+                        work[0, i] = work[6, i]
                 t = t_next
                 accepted += 1
-                fac = 0.9 * e ** -0.25 if e > 0 else 6.0
+                if record:
+                    if not knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
+                        stats[0], stats[1], stats[2] = accepted, rejected, t
+                        return KNOTS_FULL
+                    nk += 1
+                fac = 0.9 * e ** -q if e > 0 else 6.0
                 grown = hs * min(6.0, max(0.2, fac))
                 h = max(h, grown) if last else grown
             else:
                 rejected += 1
-                h = hs * max(0.2, 0.9 * e ** -0.25)
+                h = hs * max(0.2, 0.9 * e ** -q)
         for i in range(N):
             if not math.isfinite(y[i]):
                 stats[0], stats[1], stats[2] = accepted, rejected, t1
@@ -233,10 +418,24 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
 
 
 @nb.njit(cache=True)
-def _one_with_scratch(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats):
+def _one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats, kt, ky, kf,
+         dbp_t, dseg, rec_idx, rt, ry, rf, rseg, method=RODAS4):
+    """:func:`integrate_one` with its scratch allocated here."""
+    nu = max(NU, 1)
     return integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
                          np.empty(N), np.empty(P), np.empty(N), np.empty(N), np.empty((2, N)), np.empty((7, N)),
-                         np.empty((N, N)), np.empty(N, np.int64))
+                         np.empty((N, N)), np.empty(N, np.int64), np.empty((N, nu)), np.empty(N), np.empty(nu),
+                         np.empty(nu), kt, ky, kf, dbp_t, dseg, rec_idx, rt, ry, rf, rseg, np.empty(N), method)
+
+
+@nb.njit(cache=True)
+def _closed(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats):
+    """A closed system (no forcing), nothing recorded."""
+    none_t = np.empty(0)
+    none_y = np.empty((0, 0))
+    none_i = np.empty(0, np.int64)
+    return _one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats, none_t,
+                none_y, none_y, none_t, none_i, none_i, none_t, none_y, none_y, none_i)
 
 
 @nb.njit(cache=True, parallel=True)
@@ -245,8 +444,8 @@ def integrate_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out,
     """Subjects s = 0..n-1 in parallel: subject s's breakpoints are rows offsets[s]:offsets[s+1]."""
     for s in nb.prange(y0.shape[0]):
         a, z = offsets[s], offsets[s + 1]
-        status[s] = _one_with_scratch(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
-                                      rtol, atol, max_steps, out[s], stats[s])
+        status[s] = _closed(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                            max_steps, out[s], stats[s])
 
 
 @nb.njit(cache=True)
@@ -255,5 +454,76 @@ def integrate_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_ou
     """Subjects one after another (the same results as :func:`integrate_many`)."""
     for s in range(y0.shape[0]):
         a, z = offsets[s], offsets[s + 1]
-        status[s] = _one_with_scratch(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out,
-                                      rtol, atol, max_steps, out[s], stats[s])
+        status[s] = _closed(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                            max_steps, out[s], stats[s])
+
+
+@nb.njit(cache=True, parallel=True)
+def record_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
+                stats, rec_idx, roffsets, rt, ry, rf, rseg):
+    """Closed systems s = 0..n-1 in parallel, each also recording knots of the states ``rec_idx``: into
+    rows roffsets[s]:roffsets[s+1] of ``rt, ry, rf`` and rows offsets[s]:offsets[s+1] of ``rseg`` (see
+    :func:`integrate_one`)."""
+    none_t = np.empty(0)
+    none_y = np.empty((0, 0))
+    none_i = np.empty(0, np.int64)
+    for s in nb.prange(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                         max_steps, out[s], stats[s], none_t, none_y, none_y, none_t, none_i, rec_idx,
+                         rt[roffsets[s]:roffsets[s + 1]], ry[roffsets[s]:roffsets[s + 1]],
+                         rf[roffsets[s]:roffsets[s + 1]], rseg[a:z])
+
+
+@nb.njit(cache=True)
+def record_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
+                stats, rec_idx, roffsets, rt, ry, rf, rseg):
+    """:func:`record_many`, one system after another (the same results).  Closed systems s = 0..n-1, each
+    also recording knots of the states ``rec_idx``: into
+    rows roffsets[s]:roffsets[s+1] of ``rt, ry, rf`` and rows offsets[s]:offsets[s+1] of ``rseg`` (see
+    :func:`integrate_one`)."""
+    none_t = np.empty(0)
+    none_y = np.empty((0, 0))
+    none_i = np.empty(0, np.int64)
+    for s in range(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                         max_steps, out[s], stats[s], none_t, none_y, none_y, none_t, none_i, rec_idx,
+                         rt[roffsets[s]:roffsets[s + 1]], ry[roffsets[s]:roffsets[s + 1]],
+                         rf[roffsets[s]:roffsets[s + 1]], rseg[a:z])
+
+
+@nb.njit(cache=True, parallel=True)
+def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
+                stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
+    """Subjects s = 0..n-1 in parallel with ``method`` (:data:`RODAS4` or :data:`DP45`), each forced by the knots of its group g = ``group[s]`` (rows
+    koffsets[g]:koffsets[g+1] of ``kt, ky, kf``; the group's breakpoints and stretch starts are rows
+    doffsets[g]:doffsets[g+1] of ``dbp_t, dseg``)."""
+    none_t = np.empty(0)
+    none_y = np.empty((0, 0))
+    none_i = np.empty(0, np.int64)
+    for s in nb.prange(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        g = group[s]
+        c, d = doffsets[g], doffsets[g + 1]
+        status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                         max_steps, out[s], stats[s], kt[koffsets[g]:koffsets[g + 1]], ky[koffsets[g]:koffsets[g + 1]],
+                         kf[koffsets[g]:koffsets[g + 1]], dbp_t[c:d], dseg[c:d], none_i, none_t,
+                         none_y, none_y, none_i, method)
+
+
+@nb.njit(cache=True)
+def forced_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
+                  status, stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
+    """:func:`forced_many`, one subject after another (the same results)."""
+    none_t = np.empty(0)
+    none_y = np.empty((0, 0))
+    none_i = np.empty(0, np.int64)
+    for s in range(y0.shape[0]):
+        a, z = offsets[s], offsets[s + 1]
+        g = group[s]
+        c, d = doffsets[g], doffsets[g + 1]
+        status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
+                         max_steps, out[s], stats[s], kt[koffsets[g]:koffsets[g + 1]], ky[koffsets[g]:koffsets[g + 1]],
+                         kf[koffsets[g]:koffsets[g + 1]], dbp_t[c:d], dseg[c:d], none_i, none_t,
+                         none_y, none_y, none_i, method)
