@@ -19,8 +19,11 @@ setup: $(STAMP)
 run: $(STAMP)
 	$(BIN)/tregsim run
 
+# Tests run in parallel over the machine's cores (pytest-xdist; a test file's tests stay in one worker so its
+# module fixtures are computed once).  `make test PYTEST_WORKERS=0` runs them in one process.
+PYTEST_WORKERS ?= auto
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
 docs: $(STAMP)
 	$(BIN)/python -c "import sys; from tregsim.model.parameters import markdown; sys.stdout.write(markdown())" > docs/parameters.md

@@ -29,12 +29,46 @@ def igf1_pump():
     return dict(IGF1_PUMP)
 
 
-#: The fuzz suite's size and time (tests/test_fuzz_protocols.py), printed after the run.
+#: The fuzz suite's size and time (tests/test_fuzz_protocols.py), counted by the tests in the process that runs
+#: them (a pytest-xdist worker or the main process).
 FUZZ_STATS = {"cases": 0, "cli": 0, "seconds": 0.0}
+#: The same, summed over the test reports: what the terminal summary prints (with xdist, the workers' counts
+#: reach the controller only through the reports).
+_FUZZ_TOTAL = {"cases": 0, "cli": 0, "seconds": 0.0}
+
+
+_FUZZ_SEEN = pytest.StashKey[dict]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    item.stash[_FUZZ_SEEN] = dict(FUZZ_STATS)
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach what a test phase added to FUZZ_STATS (cases in the call, seconds at the timer's teardown) to
+    its report, which xdist carries from the worker to the controller."""
+    outcome = yield
+    seen = item.stash.get(_FUZZ_SEEN, None)
+    if seen is None:
+        return
+    delta = {k: FUZZ_STATS[k] - seen[k] for k in FUZZ_STATS}
+    item.stash[_FUZZ_SEEN] = dict(FUZZ_STATS)
+    if any(delta.values()):
+        outcome.get_result().user_properties.append(("fuzz_stats", delta))
+
+
+def pytest_runtest_logreport(report):
+    for name, value in report.user_properties:
+        if name == "fuzz_stats":
+            for k in _FUZZ_TOTAL:
+                _FUZZ_TOTAL[k] += value[k]
 
 
 def pytest_terminal_summary(terminalreporter):
-    if FUZZ_STATS["cases"]:
+    if _FUZZ_TOTAL["cases"]:
         terminalreporter.write_line(
-            f"fuzz suite: {FUZZ_STATS['cases']} generated protocols ({FUZZ_STATS['cli']} through `tregsim simulate`) "
-            f"in {FUZZ_STATS['seconds']:.1f} s")
+            f"fuzz suite: {_FUZZ_TOTAL['cases']} generated protocols ({_FUZZ_TOTAL['cli']} through `tregsim simulate`) "
+            f"in {_FUZZ_TOTAL['seconds']:.1f} s")
