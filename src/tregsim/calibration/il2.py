@@ -76,7 +76,9 @@ def response(regimens=MS_IL2_REGIMENS, patients: int = 16, seed: int = 7, days: 
 
     base = dict(kind="simulation", species="human", disease=disease, duration_days=days, output_every_hours=24,
                 subjects=patients)
-    arms = [parse_protocol({**base, "regimens": [dict(r) for r in regimens]}), parse_protocol(base)]
+    # a regimen that starts after the run (MS-IL2's maintenance, from day 18) does not act within it
+    arms = [parse_protocol({**base, "regimens": [dict(r) for r in regimens if r["start_day"] < days]}),
+            parse_protocol(base)]
     each = population_overrides(patients, seed) if population else [{} for _ in range(patients)]
     t = np.arange(0.0, days + 1e-9, 1.0 / 24.0)
     solver = EnsembleSolver()
@@ -125,7 +127,7 @@ FIT_TARGETS: tuple[tuple[str, str, float, float, float], ...] = (
 )
 #: The fit's fixed sample: patients drawn from the shipped virtual population with this seed (their immune
 #: triggers too); the test (tests/model/test_il2.py) checks the result on an independent draw.
-FIT_PATIENTS = 192
+FIT_PATIENTS = 384
 FIT_SEED = 2023
 FIT_DAYS = 15.0
 FIT_MAX_NFEV = 10
