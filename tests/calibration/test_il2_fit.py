@@ -15,13 +15,13 @@ def test_il2_is_a_calibrate_stage_after_the_population():
 
 def test_the_paired_sample_is_common_random_numbers():
     """Same candidate, same answer (the untreated arm is solved once, the people and triggers fixed); a larger
-    g_il2 raises the day-15 ratio and leaves CD25 alone (CD25 does not depend on it)."""
+    g_il2 raises the day-15 ratio and leaves CD25 alone (CD25 does not depend on it; to the solver tolerance)."""
     s = cal.PairedSample(patients=4, seed=3)
     base = dict(k_cd25=0.03, Emax_cd25=30.0, g_il2=0.35, k_il2_prolif=0.2)
     a, b = s.simulated(base), s.simulated(base)
     assert a == b
     c = s.simulated({**base, "g_il2": 0.7})
-    assert c["treg_day15"] > a["treg_day15"] and c["cd25_day5"] == pytest.approx(a["cd25_day5"], rel=1e-9)
+    assert c["treg_day15"] > a["treg_day15"] and c["cd25_day5"] == pytest.approx(a["cd25_day5"], rel=1e-6)
     assert s.evaluations == 3
 
 
