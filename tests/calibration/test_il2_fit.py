@@ -40,3 +40,21 @@ def test_fitted_rows_are_marked_f_with_the_command_and_keep_the_prior():
         assert "python -m tregsim.calibration.il2 --fit" in h[k].source and "prior: " in h[k].source
         assert h[k].prior == res.prior_[k] and np.isfinite(h[k].low)
     assert "treg_day15 1.25" in h["g_il2"].source
+
+
+def test_calibrate_only_il2_writes_fitted_tables_and_a_summary(tmp_path, monkeypatch):
+    """`tregsim calibrate --only il2` wiring, on a tiny sample and one iteration (a smoke test, not the fit)."""
+    import json
+
+    from tregsim.calibration.run import calibrate
+    from tregsim.model.parameters import load_table
+
+    monkeypatch.setattr(cal, "FIT_PATIENTS", 3)
+    summary = calibrate(tmp_path, only=("il2",), max_nfev=1)
+    fit = summary["fits"]["il2"]
+    assert set(fit["values"]) == set(cal.PD_KEYS) and fit["evaluations"] >= 1
+    assert {t["id"] for t in fit["targets"]} == {"treg_day5", "treg_day15", "cd25_day5"}
+    text = (tmp_path / "parameters_human.csv").read_text(encoding="utf-8")
+    assert "calibration.il2 --fit" in text and (tmp_path / "parameters_mouse.csv").is_file()
+    assert json.loads((tmp_path / "summary.json").read_text())["fits"]["il2"]["values"] == fit["values"]
+    assert load_table("human")  # the shipped tables are read again afterwards (use_tables(None))

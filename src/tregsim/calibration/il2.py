@@ -12,8 +12,12 @@ the treated/untreated ratio of blood Treg (the placebo arm's 1.01 is the untreat
 patients.  Study day d is model day d - 1 (day 1 = first injection); maintenance is assumed to start two
 weeks after the last induction dose (the abstract does not say when).
 
-``k_cd25``, ``Emax_cd25`` and ``g_il2`` were hand-chosen from the grid :func:`grid` prints (not a fit; the
-parameter table marks them U).  Run ``python -m tregsim.calibration.il2`` to repeat it.
+``k_cd25``, ``Emax_cd25``, ``g_il2`` and ``k_il2_prolif`` are fitted (mark F in the parameter table) by
+:func:`fit`: MAP least squares from the table's prior column to Louapre's three medians, on a fixed
+seed-paired sample (:class:`PairedSample`; the untreated arm solved once).  ``python -m
+tregsim.calibration.il2 --fit`` (or ``tregsim calibrate --only il2``) repeats it: 39 model evaluations of 384
+patients, about 30 min on two shared cores (18 CPU-minutes).  ``python -m tregsim.calibration.il2`` without
+``--fit`` prints a small grid (:func:`grid`).
 """
 
 from __future__ import annotations

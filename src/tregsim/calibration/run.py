@@ -179,7 +179,7 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
 
         # the tables this run wrote (if it fitted earlier stages), else the shipped ones
         human_rows = list(load_table("human"))
-        ifit = il2.fit(max_nfev=max_nfev if max_nfev is not None else il2.FIT_MAX_NFEV,
+        ifit = il2.fit(patients=il2.FIT_PATIENTS, max_nfev=max_nfev if max_nfev is not None else il2.FIT_MAX_NFEV,
                        progress=None if progress is None else (lambda n, v, s: progress(n)))
         rows_h, rows_m = il2.fitted_rows(ifit, human_rows, list(load_table("mouse")))
         write_table(rows_h, out / "parameters_human.csv")
