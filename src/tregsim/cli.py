@@ -246,7 +246,7 @@ def reproduce(
 def calibrate(
     targets: Annotated[Optional[Path], typer.Option("--targets", help="targets CSV (default: the shipped targets.csv)")] = None,
     out: OutOpt = None,
-    only: Annotated[Optional[str], typer.Option("--only", help="human_pk, mouse_eae or population (default: all, in that order)")] = None,
+    only: Annotated[Optional[str], typer.Option("--only", help="human_pk, mouse_eae, population or il2 (default: all, in that order)")] = None,
     max_evals: Annotated[Optional[int], typer.Option("--max-evals", callback=_int_range(1, 1_000_000), help="least-squares evaluations per start, 1 to 1000000 (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
     starts: Annotated[Optional[int], typer.Option("--starts", callback=_int_range(1, 50), help="starts per fit, 1 to 50 (default: each fit's own; the first start is always the documented priors)")] = None,
     overwrite: OverwriteOpt = False,
@@ -271,7 +271,7 @@ def calibrate(
                                  "low, high, unit, use, source, mark") from None
         folder, created = _out_dir(out, "calibrate", overwrite, CALIBRATE_OUTPUTS)
         sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer; "
-                         "virtual RRMS populations, one per hypothesis: ~30 min)\n")
+                         "virtual RRMS populations, one per hypothesis: ~30 min; IL-2 PD: ~30 min)\n")
         with staged(folder, created) as stage:
             summary = run_calibration(stage, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():

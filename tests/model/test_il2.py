@@ -67,7 +67,7 @@ def test_no_il2_means_every_il2_term_is_exactly_zero():
     """Untreated: IL-2 states stay 0 and the immune rates are bit for bit those without the IL-2 terms."""
     subj = build_subject(human_protocol(duration_days=20), 0, seed=3)
     y = EnsembleSolver().solve_many([subj], np.linspace(0, 20, 21))[0][0]
-    for s in ("il2_depot_sc", "il2_transit", "il2_plasma", "il2_eliminated", "cd25_rise"):
+    for s in ("il2_depot_sc", "il2_transit", "il2_plasma", "il2_eliminated", "cd25_rise", "il2_prolif"):
         assert np.all(y[:, STATE_INDEX[s]] == 0.0)
     a = python_assignments()(y.T, subj.p)
     assert np.all(a["il2_treg_drive"] == 0.0) and np.all(a["aE_il2"] == a["aE_eff"])
@@ -104,21 +104,66 @@ def test_treg_dose_response_is_monotone_over_the_low_dose_range_and_teff_effect_
     assert teff_boost[3] > 0.15 and teff_boost[3] > 4 * max(teff_boost[:3])
 
 
-def test_blood_treg_time_course_reproduces_louapre_2023():
-    """Louapre 2023 J Neurol 270:4403 (MS-IL2, RRMS; 1 MIU SC daily x5 then every 2 weeks): Treg fold 1.26
-    (IQR 1.21-1.33) at day 15 against 1.01 on placebo, CD25 on Treg x2.17 (IQR 1.70-3.55) at day 5.  48 people
-    from the shipped virtual RRMS population, each treated and untreated with the same immune triggers: the
-    median treated/untreated blood Treg must fall inside both IQRs (hand-chosen k_cd25, Emax_cd25, g_il2).
-    The model's day-5 Treg rise (~1.27, where the trial saw none) is a known miss, bounded here so that it
-    does not grow unnoticed."""
-    r = cal.response(cal.MS_IL2_REGIMENS, patients=48, days=20, seed=7, population=True)
-    # Known miss since the population was refitted (centred priors): the hand-chosen g_il2 was set on the
-    # previous population; on the shipped one this draw gives 1.43 at day 15 (other draws of 48: 1.28, 1.29;
-    # 144 patients: 1.42), above Louapre's IQR.  Pinned where the docs say it is (open work, issue 11):
-    # a rise clearly there, not beyond it.
-    assert 1.21 <= r.at("treg_ratio", 15) <= 1.50
-    assert 1.70 <= r.at("cd25_fold", 5) <= 3.55
-    assert r.at("treg_ratio", 5) < 1.35
+#: The independent check of the IL-2 PD fit: a draw of the shipped virtual population with another seed (and
+#: so other people and immune triggers) than the fit's (calibration/il2.py: FIT_SEED, FIT_PATIENTS).
+CHECK_SEED, CHECK_PATIENTS = 7, 96
+LOUAPRE = "Louapre 2023 J Neurol 270:4403 (MS-IL2)"
+
+
+@pytest.fixture(scope="module")
+def louapre_check():
+    """Seed-paired response of the independent draw to the MS-IL2 regimen, to study day 16."""
+    assert CHECK_SEED != cal.FIT_SEED
+    return cal.response(cal.MS_IL2_REGIMENS, patients=CHECK_PATIENTS, days=16, seed=CHECK_SEED, population=True)
+
+
+def test_blood_treg_time_course_reproduces_louapre_2023(louapre_check):
+    """Source: Louapre 2023 J Neurol 270:4403 (MS-IL2, RRMS, 15 per arm; aldesleukin 1 MIU SC daily x5, then
+    every 2 weeks), abstract: blood Treg not expanded at day 5, median fold 1.26 (IQR 1.21-1.33) at day 15
+    against 1.01 on placebo; CD25 on Treg x2.17 (IQR 1.70-3.55) at day 5.
+
+    People of the shipped virtual RRMS population, each treated and untreated with the same immune triggers,
+    on a draw independent of the fit's: the median treated/untreated blood Treg ratio and CD25 fold.
+
+    * CD25 at day 5 inside Louapre's IQR.
+    * Day 5: at most x1.10.  The abstract gives no number for "not expanded"; 1.10 lies below the day-15 IQR's
+      lower edge (1.21, a rise the trial did detect with 15 per arm) by about twice that IQR's half-width
+      (0.06): a rise the trial could plausibly have called "not expanded".  Without the CD25-to-proliferation
+      lag (before issue 11) the model gave 1.27.
+    * The order of events: at day 3 CD25 is up by half or more (x1.5) while Treg are not (< 1.05).
+    * Day 15: expanded (>= the IQR's lower edge 1.21) and not beyond 1.45.  The fit sample meets the IQR
+      (1.25 on its 384 people), but this independent draw gives 1.39 (other draws of 96: 1.27, 1.18): the
+      model's median over ~100 people moves between draws by more than Louapre's IQR, because its
+      per-patient response is far wider (per-patient IQR about 1.05-1.6) than the trial's.  The IQR itself is
+      asserted by the strict xfail below (a known miss, docs/model.md section 7)."""
+    r = louapre_check
+    assert 1.70 <= r.at("cd25_fold", 5) <= 3.55, LOUAPRE
+    assert r.at("treg_ratio", 5) <= 1.10, LOUAPRE
+    assert r.at("treg_ratio", 3) < 1.05 and r.at("cd25_fold", 3) >= 1.5
+    assert 1.21 <= r.at("treg_ratio", 15) <= 1.45, LOUAPRE
+
+
+@pytest.mark.xfail(strict=True, reason="known miss (issue 11): on the independent draw the day-15 median is 1.39, "
+                                       "above Louapre's IQR; between-draw spread of the model's median exceeds it")
+def test_day15_treg_fold_within_louapre_2023_iqr_on_an_independent_draw(louapre_check):
+    """Louapre 2023 J Neurol 270:4403: day-15 Treg fold IQR 1.21-1.33, on the independent draw."""
+    assert 1.21 <= louapre_check.at("treg_ratio", 15) <= 1.33, LOUAPRE
+
+
+def test_the_il2_proliferation_signal_lags_cd25():
+    """The IL-2 Treg drive is il2_prolif, a first-order follower of g_il2 * cd25_rise: zero at the first dose,
+    below its target while CD25 rises, equal to it at steady state."""
+    subj = build_subject(human_protocol(duration_days=12, regimens=[IL2_SC]), 0, seed=3)
+    t = np.linspace(0, 12, 97)
+    y = EnsembleSolver().solve_many([subj], t)[0][0]
+    a = python_assignments()(y.T, subj.p)
+    target = subj.values["g_il2"] * y[:, STATE_INDEX["cd25_rise"]]
+    drive = a["il2_treg_drive"]
+    assert drive[0] == 0.0 and np.all(drive == y[:, STATE_INDEX["il2_prolif"]])
+    rising = (t > 0.1) & (t <= 4.0)
+    assert np.all(drive[rising] < target[rising])
+    # with CD25 near steady (slow decay after the last dose), the drive has caught up within a few lags
+    assert drive[-1] == pytest.approx(target[-1], rel=0.5)
 
 
 @pytest.mark.parametrize("unit,route,field,needle", [
@@ -155,8 +200,10 @@ def test_every_il2_parameter_has_unit_bounds_source_and_mark():
     rows = {r.name: r for r in load_table("human") if r.scope == "base"}
     for name in PARAMETERS:
         r = rows[name]
-        assert r.unit and r.source and r.mark in ("V", "U") and r.low <= r.value <= r.high
-    assert "hand-chosen" in rows["g_il2"].source and rows["g_il2"].mark == "U"
+        assert r.unit and r.source and r.mark in ("V", "U", "F") and r.low <= r.value <= r.high
+    for name in cal.PD_KEYS:  # fitted by `python -m tregsim.calibration.il2 --fit`, prior kept in the source
+        assert rows[name].mark == "F" and "calibration.il2 --fit" in rows[name].source
+        assert "prior: " in rows[name].source and rows[name].low <= rows[name].prior <= rows[name].high
     assert DRUGS["il2"].species == ("human",) and len(STATES) == len(set(s.name for s in STATES))
 
 

@@ -12,8 +12,12 @@ the treated/untreated ratio of blood Treg (the placebo arm's 1.01 is the untreat
 patients.  Study day d is model day d - 1 (day 1 = first injection); maintenance is assumed to start two
 weeks after the last induction dose (the abstract does not say when).
 
-``k_cd25``, ``Emax_cd25`` and ``g_il2`` were hand-chosen from the grid :func:`grid` prints (not a fit; the
-parameter table marks them U).  Run ``python -m tregsim.calibration.il2`` to repeat it.
+``k_cd25``, ``Emax_cd25``, ``g_il2`` and ``k_il2_prolif`` are fitted (mark F in the parameter table) by
+:func:`fit`: MAP least squares from the table's prior column to Louapre's three medians, on a fixed
+seed-paired sample (:class:`PairedSample`; the untreated arm solved once).  ``python -m
+tregsim.calibration.il2 --fit`` (or ``tregsim calibrate --only il2``) repeats it: 39 model evaluations of 384
+patients, about 30 min on two shared cores (18 CPU-minutes).  ``python -m tregsim.calibration.il2`` without
+``--fit`` prints a small grid (:func:`grid`).
 """
 
 from __future__ import annotations
@@ -76,7 +80,9 @@ def response(regimens=MS_IL2_REGIMENS, patients: int = 16, seed: int = 7, days: 
 
     base = dict(kind="simulation", species="human", disease=disease, duration_days=days, output_every_hours=24,
                 subjects=patients)
-    arms = [parse_protocol({**base, "regimens": [dict(r) for r in regimens]}), parse_protocol(base)]
+    # a regimen that starts after the run (MS-IL2's maintenance, from day 18) does not act within it
+    arms = [parse_protocol({**base, "regimens": [dict(r) for r in regimens if r["start_day"] < days]}),
+            parse_protocol(base)]
     each = population_overrides(patients, seed) if population else [{} for _ in range(patients)]
     t = np.arange(0.0, days + 1e-9, 1.0 / 24.0)
     solver = EnsembleSolver()
@@ -98,8 +104,8 @@ def response(regimens=MS_IL2_REGIMENS, patients: int = 16, seed: int = 7, days: 
 
 def grid(points: list[dict[str, float]], patients: int = 48, seeds: tuple[int, ...] = (7, 21)
          ) -> list[dict[str, float]]:
-    """The scan behind the hand-choice: for each point and seed, the seed-paired Treg ratio at study days 5 and
-    15 and CD25 at day 5, in ``patients`` people from the shipped virtual population."""
+    """A scan: for each point and seed, the seed-paired Treg ratio at study days 5 and 15 and CD25 at day 5, in
+    ``patients`` people from the shipped virtual population (the hand-choice before the fit used one)."""
     rows = []
     for ov in points:
         for seed in seeds:
@@ -109,10 +115,204 @@ def grid(points: list[dict[str, float]], patients: int = 48, seeds: tuple[int, .
     return rows
 
 
-DEFAULT_GRID = [dict(k_cd25=k, Emax_cd25=e, g_il2=g) for k, e, g in
-                ((0.04, 32, 0.25), (0.04, 32, 0.28), (0.04, 32, 0.3), (0.04, 32, 0.32), (0.04, 32, 0.35),
-                 (0.04, 32, 0.5), (0.02, 64, 0.35), (0.1, 14, 0.5))]
+# --- the fit -------------------------------------------------------------------------------------------------
 
-if __name__ == "__main__":  # pragma: no cover - the recorded scan
-    for row in grid(DEFAULT_GRID):
-        sys.stdout.write(" ".join(f"{k}={v:.3g}" for k, v in row.items()) + "\n")
+#: The fitted IL-2 pharmacodynamic parameters (human table, scope base).
+PD_KEYS: tuple[str, ...] = ("k_cd25", "Emax_cd25", "g_il2", "k_il2_prolif")
+
+#: Fit targets: (name, Response field, study day, centre, half-band).  The residual is (simulated - centre) /
+#: half-band, as in the other fits (calibration/human_pk.py).  Day 15 and CD25: Louapre's median and half
+#: its IQR.  Day 5: "not expanded" (no number in the abstract): centre 1.0 (placebo 1.01), with the half-band
+#: of the day-15 IQR (assumption: the day-5 measurement was as precise as the day-15 one).
+FIT_TARGETS: tuple[tuple[str, str, float, float, float], ...] = (
+    ("treg_day5", "treg_ratio", 5, 1.0, 0.06),
+    ("treg_day15", "treg_ratio", 15, 1.26, (1.33 - 1.21) / 2),
+    ("cd25_day5", "cd25_fold", 5, 2.17, (3.55 - 1.70) / 2),
+)
+#: The fit's fixed sample: patients drawn from the shipped virtual population with this seed (their immune
+#: triggers too); the test (tests/model/test_il2.py) checks the result on an independent draw.
+FIT_PATIENTS = 384
+FIT_SEED = 2023
+FIT_DAYS = 15.0
+FIT_MAX_NFEV = 10
+#: Finite-difference step of the Jacobian in log parameter space: the median over patients is piecewise
+#: smooth, so the step must be coarse enough to see through its kinks.
+FIT_DIFF_STEP = 0.02
+IL2_FIT = ("tregsim IL-2 PD fit (calibration/il2.py: MAP from the prior column, `python -m tregsim.calibration.il2 "
+           "--fit` or `tregsim calibrate --only il2`, to Louapre 2023 J Neurol 270:4403 abstract medians: blood Treg "
+           "treated/untreated x1.0 at study day 5 (not expanded) and x1.26 at day 15, CD25 on Treg x2.17 at day 5; "
+           f"{FIT_PATIENTS} patients of the shipped virtual RRMS population, seed {FIT_SEED}, each treated and "
+           "untreated with the same immune triggers)")
+
+
+class PairedSample:
+    """A fixed sample for the fit: the untreated arm is solved once (IL-2 parameters do not act without
+    IL-2), the treated arm again for each candidate, with the same people and immune triggers (common random
+    numbers), so that the objective changes only through the candidate."""
+
+    def __init__(self, patients: int = FIT_PATIENTS, seed: int = FIT_SEED, days: float = FIT_DAYS,
+                 regimens=MS_IL2_REGIMENS, disease: str = "rrms"):
+        from tregsim.engine.ensemble import EnsembleSolver
+        from tregsim.protocol import parse_protocol
+
+        base = dict(kind="simulation", species="human", disease=disease, duration_days=days,
+                    output_every_hours=24, subjects=patients)
+        # a regimen that starts after the run (MS-IL2's maintenance, from day 18) does not act within it
+        self.treated = parse_protocol({**base, "regimens": [dict(r) for r in regimens if r["start_day"] < days]})
+        self.seed, self.patients = seed, patients
+        self.each = population_overrides(patients, seed)
+        self.t = np.arange(0.0, days + 1e-9, 1.0)
+        self.solver = EnsembleSolver()
+        self.untreated = self._treg(parse_protocol(base), {})
+        self.evaluations = 0
+
+    def _run(self, protocol, overrides: dict[str, float]) -> dict[int, dict[str, np.ndarray]]:
+        from tregsim.model.observables import compute
+        from tregsim.model.subject import build_subject
+        from tregsim.simulate import solve_chunk
+
+        subs = [build_subject(protocol, i, self.seed, overrides={**self.each[i], **overrides})
+                for i in range(self.patients)]
+        return {s.index: compute("human", y, s.p, s.values) for s, y, err in solve_chunk(self.solver, subs, self.t)
+                if err is None}
+
+    def _treg(self, protocol, overrides: dict[str, float]) -> dict[int, np.ndarray]:
+        return {i: o["treg_periphery"] for i, o in self._run(protocol, overrides).items()}
+
+    def medians(self, values: dict[str, float]) -> dict[str, np.ndarray]:
+        """Median over patients, by model day, of the treated/untreated blood Treg ratio and the CD25 fold."""
+        self.evaluations += 1
+        got = self._run(self.treated, values)
+        both = sorted(set(got) & set(self.untreated))
+        return {"treg_ratio": np.median([got[i]["treg_periphery"] / self.untreated[i] for i in both], 0),
+                "cd25_fold": np.median([got[i]["treg_cd25_fold"] for i in both], 0)}
+
+    def simulated(self, values: dict[str, float]) -> dict[str, float]:
+        """The fit targets' simulated values for ``values``."""
+        m = self.medians(values)
+        return {name: float(m[what][int(day) - 1]) for name, what, day, _, _ in FIT_TARGETS}
+
+
+@dataclass
+class Il2Fit:
+    """Result of :func:`fit`: fitted values, priors, Laplace sd(log), the targets as simulated, the cost."""
+
+    values_: dict[str, float]
+    prior_: dict[str, float]
+    sd_log_: dict[str, float]
+    at_bound_: list[str]
+    simulated_: dict[str, float]
+    prior_simulated_: dict[str, float]
+    cost_: float
+    evaluations_: int
+    seconds_: float
+
+
+def fit(patients: int = FIT_PATIENTS, seed: int = FIT_SEED, max_nfev: int = FIT_MAX_NFEV,
+        progress=None) -> Il2Fit:
+    """MAP fit of :data:`PD_KEYS` to :data:`FIT_TARGETS` on a fixed paired sample, from the table's prior
+    column (log-normal priors, sd(log) = ln(high/low)/4: calibration/priors.py), by bounded least squares in
+    log space (scipy.optimize.least_squares, trust region reflective)."""
+    import time
+
+    from scipy.optimize import least_squares
+
+    from tregsim.calibration.priors import laplace_sd_log, prior_residuals, prior_sd_log
+    from tregsim.model.parameters import load_table
+
+    t0 = time.perf_counter()
+    rows = {r.name: r for r in load_table("human") if r.scope == "base"}
+    prior = np.log([rows[k].prior for k in PD_KEYS])
+    sd = np.array([prior_sd_log(rows[k].low, rows[k].high) for k in PD_KEYS])
+    lo, hi = np.log([rows[k].low for k in PD_KEYS]), np.log([rows[k].high for k in PD_KEYS])
+    sample = PairedSample(patients, seed)
+    cache: dict[bytes, tuple[np.ndarray, dict[str, float]]] = {}
+
+    def evaluate(theta: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:
+        key = np.asarray(theta, float).tobytes()
+        if key not in cache:
+            sim = sample.simulated(dict(zip(PD_KEYS, map(float, np.exp(theta)))))
+            r = [(sim[name] - c) / hb for name, _, _, c, hb in FIT_TARGETS]
+            cache[key] = (np.concatenate([r, prior_residuals(theta, prior, sd)]), sim)
+            if progress is not None:
+                progress(len(cache), dict(zip(PD_KEYS, np.exp(theta).round(4))), sim)
+        return cache[key]
+
+    start_sim = evaluate(prior)[1]
+    res = least_squares(lambda th: evaluate(th)[0], np.clip(prior, lo + 1e-9, hi - 1e-9), bounds=(lo, hi),
+                        x_scale=1.0, diff_step=FIT_DIFF_STEP, max_nfev=max_nfev)
+    values = {k: float(f"{v:.4g}") for k, v in zip(PD_KEYS, np.exp(res.x))}
+    sim = evaluate(np.log([values[k] for k in PD_KEYS]))[1]  # the targets at the rounded values written
+    at_bound = [k for k, v in values.items() if np.isclose(v, rows[k].low, rtol=1e-3)
+                or np.isclose(v, rows[k].high, rtol=1e-3)]
+    return Il2Fit(values, {k: rows[k].prior for k in PD_KEYS},
+                  dict(zip(PD_KEYS, map(float, laplace_sd_log(res.jac)))), at_bound, sim, start_sim,
+                  float(res.cost), sample.evaluations, time.perf_counter() - t0)
+
+
+def fitted_rows(result: Il2Fit, human: list | None = None, mouse: list | None = None):
+    """The human and mouse tables (default: the current ones) with the fitted rows: mark F and the fit named
+    in the human table; the mouse rows are copies of the human values (IL-2 is not used in mice)."""
+    from dataclasses import replace
+
+    from tregsim.calibration.apply import apply_fit
+    from tregsim.model.parameters import load_table
+
+    sim = ", ".join(f"{k} {v:.3g}" for k, v in result.simulated_.items())
+    human = apply_fit("human", {(k, "base"): v for k, v in result.values_.items()},
+                      {(k, "base"): v for k, v in result.sd_log_.items()}, f"{IL2_FIT}; simulated {sim}", rows=human)
+    mouse = [replace(r, value=result.values_[r.name]) if r.name in result.values_ and r.scope == "base" else r
+             for r in (mouse if mouse is not None else load_table("mouse"))]
+    return human, mouse
+
+
+def write_fit(result: Il2Fit, out) -> dict:
+    """Write the fitted tables and a summary into ``out``; return the summary."""
+    from pathlib import Path
+
+    from tregsim.calibration.apply import write_table
+    from tregsim.io import write_json
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    human, mouse = fitted_rows(result)
+    write_table(human, out / "parameters_human.csv")
+    write_table(mouse, out / "parameters_mouse.csv")
+    summary = {"values": result.values_, "prior": result.prior_, "sd_log": result.sd_log_,
+               "at_bound": result.at_bound_, "targets": [dict(id=n, day=d, centre=c, half_band=hb,
+                                                              simulated=result.simulated_[n],
+                                                              at_prior=result.prior_simulated_[n])
+                                                         for n, _, d, c, hb in FIT_TARGETS],
+               "cost": result.cost_, "evaluations": result.evaluations_, "seconds": result.seconds_,
+               "patients": FIT_PATIENTS, "seed": FIT_SEED, "source": SOURCE}
+    write_json(out / "il2_fit.json", summary)
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - the command line
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m tregsim.calibration.il2", description=__doc__.splitlines()[0])
+    ap.add_argument("--fit", action="store_true", help="fit the IL-2 PD parameters (else: print the grid)")
+    ap.add_argument("--out", default="tregsim-out/il2-fit", help="folder for the fitted tables and summary")
+    ap.add_argument("--patients", type=int, default=FIT_PATIENTS)
+    ap.add_argument("--max-evals", type=int, default=FIT_MAX_NFEV)
+    args = ap.parse_args(argv)
+    if not args.fit:
+        for row in grid(DEFAULT_GRID):
+            sys.stdout.write(" ".join(f"{k}={v:.3g}" for k, v in row.items()) + "\n")
+        return 0
+    res = fit(patients=args.patients, max_nfev=args.max_evals,
+              progress=lambda n, v, s: sys.stderr.write(f"evaluation {n}: {v} -> {s}\n") or sys.stderr.flush())
+    summary = write_fit(res, args.out)
+    import json
+
+    sys.stdout.write(json.dumps(summary, indent=1) + "\n")
+    sys.stdout.write(f"tables written to {args.out}; copy parameters_*.csv into src/tregsim/data to ship them\n")
+    return 0
+
+
+DEFAULT_GRID = [dict(k_cd25=0.04, Emax_cd25=32, g_il2=0.32, k_il2_prolif=k) for k in (5.0, 0.4, 0.2, 0.1)]
+
+if __name__ == "__main__":  # pragma: no cover - the command line
+    sys.exit(main())

@@ -20,7 +20,7 @@ from tregsim.protocol import DEFAULT_HYPOTHESIS
 from tregsim.protocol import HYPOTHESES
 from tregsim.report.html import Report
 
-FITS = ("human_pk", "mouse_eae", "population")
+FITS = ("human_pk", "mouse_eae", "population", "il2")
 HUMAN_MAX_NFEV = 150
 HUMAN_STARTS = 2
 MOUSE_MAX_NFEV = 40
@@ -111,7 +111,8 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
 
     Arguments:
         out: the results folder (the shipped tables are never touched).
-        only: which fits to run, in this order: ``human_pk`` first (the mouse PK is scaled from it).
+        only: which fits to run, in this order: ``human_pk`` first (the mouse PK is scaled from it); ``il2``
+            last (the IL-2 PD fit draws its patients from the virtual population and runs the human tables).
         max_nfev: model evaluations per start (default: each fit's own).
         n_starts: starts per fit (default: each fit's own; the first start is always the priors).
         progress: called after each model evaluation.
@@ -173,6 +174,26 @@ def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = No
         for hypothesis in POPULATION_HYPOTHESES:  # one per hypothesis: trials and assurance need each
             key = "population" if hypothesis == DEFAULT_HYPOTHESIS else f"population_{hypothesis}"
             summary["fits"][key] = fit_population(out, rep, progress, hypothesis=hypothesis)
+    if "il2" in only:
+        from tregsim.calibration import il2
+
+        # the tables this run wrote (if it fitted earlier stages), else the shipped ones
+        human_rows = list(load_table("human"))
+        ifit = il2.fit(patients=il2.FIT_PATIENTS, max_nfev=max_nfev if max_nfev is not None else il2.FIT_MAX_NFEV,
+                       progress=None if progress is None else (lambda n, v, s: progress(n)))
+        rows_h, rows_m = il2.fitted_rows(ifit, human_rows, list(load_table("mouse")))
+        write_table(rows_h, out / "parameters_human.csv")
+        write_table(rows_m, out / "parameters_mouse.csv")
+        use_tables(str(out))
+        results = [{"id": n, "study_day": d, "simulated": ifit.simulated_[n], "centre": c, "half_band": hb,
+                    "at_prior": ifit.prior_simulated_[n]} for n, _, d, c, hb in il2.FIT_TARGETS]
+        summary["fits"]["il2"] = {"values": ifit.values_, "prior": ifit.prior_, "sd_log": ifit.sd_log_,
+                                  "at_bound": ifit.at_bound_, "cost": ifit.cost_, "targets": results,
+                                  "evaluations": ifit.evaluations_, "seconds": ifit.seconds_}
+        rep.heading(f"Low-dose IL-2 pharmacodynamics (MAP fit from the priors; {il2.SOURCE})")
+        rep.table(results, ["id", "study_day", "simulated", "centre", "half_band", "at_prior"])
+        rep.table([{"parameter": k, "prior": ifit.prior_[k], "fitted": v, "sd_log": ifit.sd_log_[k],
+                    "at_bound": "AT BOUND" if k in ifit.at_bound_ else ""} for k, v in ifit.values_.items()])
     use_tables(None)
     write_json(out / "summary.json", summary)
     rep.write(out / "report.html")

@@ -18,11 +18,13 @@ conventional T cells):
 * Treg carry the high-affinity receptor (CD25/CD122/CD132): occupancy ``occ_il2_treg`` with half-maximum
   ``EC50_il2_treg`` (its Kd).  STAT5 signalling raises CD25 itself (the positive feedback of Khailaie 2013):
   the state ``cd25_rise`` (relative rise of CD25 on Treg, 0 at baseline) relaxes at ``k_cd25`` towards
-  ``Emax_cd25 * occ_il2_treg``.  Treg with more CD25 proliferate on IL-2 without needing antigen-driven help:
-  the Treg proliferation drive gains ``il2_treg_drive = g_il2 * cd25_rise`` on top of the Teff-driven
-  ``stim_p`` (periphery only: IL-2 acts in lymphoid organs and blood, not behind the blood-brain barrier).
-  Louapre 2023 (the MS low-dose IL-2 trial) measured exactly these two: CD25 on Treg up 2.17-fold at day 5
-  while Treg numbers had not yet risen, and Treg up 1.26-fold at day 15.
+  ``Emax_cd25 * occ_il2_treg``.  Treg with more CD25 proliferate on IL-2 without needing antigen-driven help,
+  but only after a lag (cell-cycle entry and division take days): the state ``il2_prolif`` follows
+  ``g_il2 * cd25_rise`` at rate ``k_il2_prolif``, and the Treg proliferation drive gains
+  ``il2_treg_drive = il2_prolif`` on top of the Teff-driven ``stim_p`` (periphery only: IL-2 acts in
+  lymphoid organs and blood, not behind the blood-brain barrier).  Louapre 2023 (the MS low-dose IL-2
+  trial) measured exactly this sequence: CD25 on Treg up 2.17-fold at day 5 while Treg numbers had not yet
+  risen, and Treg up 1.26-fold at day 15; the four PD parameters are fitted to it (calibration/il2.py).
 * Conventional (effector) T cells signal through the intermediate-affinity receptor (CD122/CD132), about
   100 times less sensitive: occupancy ``occ_il2_teff`` with ``EC50_il2_teff`` raises their proliferation
   capacity by ``Emax_il2_teff`` at saturation, only while exposure is high (no memory): a transient Teff boost
@@ -59,7 +61,7 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
                "occupancy of the high-affinity IL-2 receptor (CD25/CD122/CD132) on Treg"),
     Assignment("occ_il2_teff", "c_il2 / (EC50_il2_teff + c_il2)", "1",
                "occupancy of the intermediate-affinity IL-2 receptor (CD122/CD132) on conventional T cells"),
-    Assignment("il2_treg_drive", "g_il2 * cd25_rise", "1",
+    Assignment("il2_treg_drive", "il2_prolif", "1",
                "IL-2-driven Treg proliferation signal, added to the Teff-driven stim_p (periphery)"),
     Assignment("aE_il2", "aE_eff * (1 + Emax_il2_teff * occ_il2_teff)", "1/day",
                "Teff proliferation capacity in the periphery, raised while IL-2 occupies the intermediate-affinity "
@@ -75,11 +77,14 @@ STATES: tuple[State, ...] = (
     State("il2_eliminated", "ug/kg", "CL_il2 * c_il2", "cumulative IL-2 cleared (bookkeeping for mass balance)"),
     State("cd25_rise", "1", "k_cd25 * (Emax_cd25 * occ_il2_treg - cd25_rise)",
           "relative rise of CD25 (IL-2R alpha) on blood Treg, induced by IL-2 signalling (STAT5)"),
+    State("il2_prolif", "1", "k_il2_prolif * (g_il2 * cd25_rise - il2_prolif)",
+          "IL-2-driven Treg proliferation signal: follows the CD25 rise with a lag (cell-cycle entry and "
+          "division of CD25-high Treg take days)"),
 )
 
 #: Kinetic parameters (model units) every species table must define.
 PARAMETERS: tuple[str, ...] = ("F_il2_sc", "ka_il2", "V_il2", "CL_il2", "EC50_il2_treg", "k_cd25", "Emax_cd25",
-                               "g_il2", "EC50_il2_teff", "Emax_il2_teff")
+                               "g_il2", "k_il2_prolif", "EC50_il2_teff", "Emax_il2_teff")
 
 OBSERVABLES: tuple[Observable, ...] = (
     Observable("il2_ng_ml", "piecewise(0, lt(c_il2, 0), c_il2)", "ng/mL",
