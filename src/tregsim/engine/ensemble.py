@@ -66,7 +66,7 @@ class EnsembleSolver:
             many steps after every dose; the coupled solve keeps 1e-5, while the split solve feeds the
             immune states the interpolated drug solution, whose error the relapse dynamics amplify (1e-5: a
             treated year drifts 2.7e-3 from libRoadRunner even with RODAS4 immune steps; 1e-7: 1.5e-5; 3e-8:
-            4.3e-6; 1e-8: 1.4e-7, at 1.3x and 1.8x the drug steps of 3e-8), and its drug solve is shared by
+            2.7e-6; 1e-8: 1.4e-7; 1e-8 costs 1.3x the drug steps of 3e-8, 1e-7 0.7x), and its drug solve is shared by
             every subject on the regimen.
         atol_scale: multiplies the reference solver's per-unit absolute tolerances.
         immune_atol_scale: multiplies, in addition, the absolute tolerances of the immune states in the split
