@@ -190,7 +190,8 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
                       "use": "tregsim's reference loop: scipy solve_ivp LSODA rtol 1e-8, restarted at every event"},
         },
         "patient_years": years_total,
-        "reference": {"use": TIGHT_USE, "patients": reference_patients, "seconds": t_ref, "failed": ref_failed},
+        "reference": {"use": TIGHT_USE, "patients": reference_patients, "seconds": t_ref,
+                      "failed": ref_failed},
     }
     out["max_rel_error"] = out["tregsim"]["max_rel_error"]
     out["ratio_vs_libroadrunner"] = out["tregsim"]["patient_years_per_s"] / out["peers"]["libroadrunner"]["patient_years_per_s"]
