@@ -12,8 +12,12 @@ The same N virtual RRMS patients (each after its own run-in, with its own seeded
 
 Throughput is patient-years per second of wall time (building the patients, run-ins included, is not
 timed: it is the same for every solver).  ``max_rel_error`` of each is the largest gap on any contract
-observable, relative to that observable's range over the patient's run, against a tight reference
-(scipy LSODA, rtol 1e-10, absolute tolerances x 1e-2) on the first ``reference_patients`` patients.
+observable, relative to that observable's range over the patient's run, against a tight reference on the
+first ``reference_patients`` patients: libRoadRunner (CVODE, BDF, a different integrator and code from the
+engine's) at rtol 1e-12, atol 1e-12, driven like the peer.  It is converged where the previous reference was
+not: scipy LSODA at rtol 1e-10 took ~30 min per treated patient and was up to 5.5e-4 from LSODA at 1e-12; on
+the treated year with triggers of the SBML parity tests libRoadRunner at rtol 1e-10 already agrees with the
+engine's coupled RODAS4 at rtol 1e-11 (drug 1e-10) within 4.3e-8 (docs/engine.md).
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ from tregsim.protocol import SimulationProtocol, parse_protocol
 from tregsim.schedule import segments
 from tregsim.solve.reference import ReferenceSolver
 
-TIGHT = ReferenceSolver(method="LSODA", rtol=1e-10, atol_scale=1e-2)
+#: the tight reference's tolerances (libRoadRunner CVODE; see the module's text)
+TIGHT_RTOL, TIGHT_ATOL = 1e-12, 1e-12
+TIGHT_USE = (f"libRoadRunner CVODE rtol {TIGHT_RTOL:g}, atol {TIGHT_ATOL:g}, piecewise between events like the "
+             "peer (converged: a different integrator from the engine's)")
 CASES = ("untreated", "treated")
 
 
@@ -127,7 +134,7 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
     t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
     say(f"{case}: building {patients} patients (run-ins through the engine)")
     subjects = [build_subject(proto, i, int(proto.seed)) for i in range(patients)]
-    engine = EnsembleSolver(split=True)  # the fast configuration (opt-in: see EnsembleSolver.split); its error is reported
+    engine = EnsembleSolver()  # the default: the split solve
     engine.solve_many(subjects[:1], t_out[:2])  # load the compiled engine before timing
     say(f"{case}: engine")
     eng = _timed(lambda: list(engine.solve_many(subjects, t_out)[0]))
@@ -146,7 +153,19 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
     say(f"{case}: scipy reference loop on {scipy_patients} patient(s)")
     sp = _timed(lambda: [ReferenceSolver().solve(s, t_out) for s in subjects[:scipy_patients]])
     say(f"{case}: tight reference on {reference_patients} patient(s)")
-    refs = [TIGHT.solve(s, t_out) for s in subjects[:reference_patients]]
+    tight = RoadRunnerPeer(subjects[0], rtol=TIGHT_RTOL, atol=TIGHT_ATOL)
+    ref_failed: list[str] = []
+
+    def tight_solve(sub: Subject) -> np.ndarray:
+        try:
+            return tight.solve(sub, t_out)
+        except RuntimeError as err:
+            ref_failed.append(f"patient {sub.index}: {' '.join(str(err).split())[:160]}")
+            return np.full((len(t_out), len(STATES)), np.nan)
+
+    t_ref = time.perf_counter()
+    refs = [tight_solve(s) for s in subjects[:reference_patients]]
+    t_ref = time.perf_counter() - t_ref
     k = reference_patients
     years_total = patients * years
 
@@ -171,6 +190,8 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
                       "use": "tregsim's reference loop: scipy solve_ivp LSODA rtol 1e-8, restarted at every event"},
         },
         "patient_years": years_total,
+        "reference": {"use": TIGHT_USE, "patients": reference_patients, "seconds": t_ref,
+                      "failed": ref_failed},
     }
     out["max_rel_error"] = out["tregsim"]["max_rel_error"]
     out["ratio_vs_libroadrunner"] = out["tregsim"]["patient_years_per_s"] / out["peers"]["libroadrunner"]["patient_years_per_s"]
@@ -184,9 +205,9 @@ def engine_description(engine: EnsembleSolver) -> str:
     if engine.split:
         method = {"dp45": "Dormand-Prince 5(4)", "rodas4": "RODAS4"}[engine.immune_method]
         return (f"ensemble engine ({threads}): drug subsystem once per shared regimen (RODAS4, rtol "
-                f"{engine.rtol_pk:g}), immune states per patient forced by it ({method}, rtol "
-                f"{engine.immune_rtol():g})")
-    return f"RODAS4 ensemble engine ({threads}), rtol {engine.immune_rtol():g} immune / {engine.rtol_pk:g} PK"
+                f"{engine.pk_rtol():g}), immune states per patient forced by it ({method}, rtol "
+                f"{engine.immune_rtol():g}, immune absolute tolerances x {engine.immune_scale():g})")
+    return f"RODAS4 ensemble engine ({threads}), rtol {engine.immune_rtol():g} immune / {engine.pk_rtol(True):g} PK"
 
 
 def engine_threads() -> int:

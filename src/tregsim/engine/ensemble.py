@@ -51,18 +51,28 @@ def pack(subjects: list[Subject], t_out: np.ndarray) -> PackedSchedules:
 
 @dataclass(frozen=True)
 class EnsembleSolver:
-    """RODAS4 per subject, compiled with numba, parallel over subjects.
+    """The ensemble engine: the split solve (default on the CPU) or RODAS4 on the whole system per subject,
+    compiled with numba, parallel over subjects.
 
     Attributes:
         rtol: relative tolerance of each step's error estimate on the immune and damage states; None: the
-            method's default, 1e-8 for RODAS4 and 1e-10 for DP45 (DP45's global error per unit of tolerance is
-            larger on this model: on treated RRMS patients at 1e-8 it is ~3e-4 from the converged answer
-            after 120 days, RODAS4's ~1e-6; at 1e-10 ~1e-5; docs/engine.md).
+            method's default: 1e-8 for RODAS4 (the coupled solve, and ``immune_method="rodas4"``) and 1e-11
+            for DP45 (DP45's global error per unit of tolerance is larger on this model: on a treated RRMS
+            year with triggers it is 6e-3 from libRoadRunner at 1e-11 with the default absolute tolerances,
+            1.5e-5 with ``immune_atol_scale`` 1e-4, and 1e-7 with also ``rtol_pk`` 1e-8; docs/engine.md).
         rtol_pk: relative tolerance of the drug subsystem's states (:mod:`tregsim.engine.structure`: IGF-1,
-            IGF-II, glucose, adjuvant).  The free IGF pools are small quasi-equilibria of fast binding, so a
-            tight tolerance on them costs many steps after every dose, while the immune states, which
-            amplify small differences around a relapse, need the tighter ``rtol``.
+            IGF-II, glucose, adjuvant, IL-2); None: 1e-5 in the coupled solve, 3e-8 in the split one.  The
+            free IGF pools are small quasi-equilibria of fast binding, so a tight tolerance on them costs
+            many steps after every dose; the coupled solve keeps 1e-5, while the split solve feeds the
+            immune states the interpolated drug solution, whose error the relapse dynamics amplify (1e-5: a
+            treated year drifts 2.7e-3 from libRoadRunner even with RODAS4 immune steps; 1e-7: 1.5e-5; 3e-8:
+            2.7e-6; 1e-8: 1.4e-7; 1e-8 costs 1.3x the drug steps of 3e-8, 1e-7 0.7x), and its drug solve is shared by
+            every subject on the regimen.
         atol_scale: multiplies the reference solver's per-unit absolute tolerances.
+        immune_atol_scale: multiplies, in addition, the absolute tolerances of the immune states in the split
+            solve; None: 1e-4 with DP45 (1e-10 cells: CNS cell counts are small between relapses and
+            DP45's error estimate, unlike RODAS4's, lets an absolute error of 1e-6 cells per step through,
+            which a relapse amplifies), 1 otherwise.
         max_steps: per subject; beyond it the subject fails (reported with its seed).
         parallel: run subjects on all cores (numba threads).
         backend: 'cpu'; 'gpu' (numba-cuda, one GPU thread per subject, the same template and generated
@@ -70,44 +80,65 @@ class EnsembleSolver:
         gpu_threshold: see ``backend``.
         split: on the CPU, solve the drug subsystem (:mod:`tregsim.engine.structure`) once per group of
             subjects that share it and each subject's immune system forced by it
-            (:mod:`tregsim.engine.split`); False (default): the whole coupled system per subject.  The GPU
-            back end always runs the coupled system.  The split solve is opt-in: on a treated patient with
-            triggers over a year (SBML parity protocol ``human_bid_year``) it drifts 1.2e-2 from
-            libRoadRunner where the coupled solve agrees within 1e-4, and a later IL-2 dose changes the
-            solution before it (the grouped drug solve's steps end at every breakpoint); measured
-            2026-11-30, to be fixed before it becomes the default.
+            (:mod:`tregsim.engine.split`) (default); False: the whole coupled system per subject (RODAS4).
+            The GPU back end always runs the coupled system.
         immune_method: with ``split``, the method of the immune subsystem: 'dp45' (explicit Dormand-Prince
             5(4): once the fast drug binding is solved apart, the immune states are not stiff, eigenvalues
             of their Jacobian below ~1 per day on RRMS patients) or 'rodas4'.
     """
 
     rtol: float | None = None
-    rtol_pk: float = 1e-5
+    rtol_pk: float | None = None
     atol_scale: float = 1.0
+    immune_atol_scale: float | None = None
     max_steps: int = 2_000_000
     parallel: bool = True
     backend: str = "cpu"
     gpu_threshold: int = 4096
-    split: bool = False
+    split: bool = True
     immune_method: str = "dp45"
 
-    def atol(self) -> np.ndarray:
-        return np.array([_ATOL_BY_UNIT[s.unit] for s in STATES]) * self.atol_scale
+    def _dp45(self, coupled: bool) -> bool:
+        return self.split and self.immune_method == "dp45" and not coupled
+
+    def atol(self, coupled: bool = False) -> np.ndarray:
+        """Per-state absolute tolerances (definition order); ``coupled``: for the coupled system."""
+        a = np.array([_ATOL_BY_UNIT[s.unit] for s in STATES]) * self.atol_scale
+        scale = self.immune_scale(coupled)
+        if scale != 1.0:
+            from tregsim.engine.structure import partition
+
+            a[list(partition().immune)] *= scale
+        return a
+
+    def immune_scale(self, coupled: bool = False) -> float:
+        """The factor on the immune states' absolute tolerances (``immune_atol_scale``; split solve only)."""
+        if coupled or not self.split:
+            return 1.0
+        if self.immune_atol_scale is not None:
+            return float(self.immune_atol_scale)
+        return 1e-4 if self._dp45(coupled) else 1.0
 
     def immune_rtol(self, coupled: bool = False) -> float:
         """The relative tolerance of the immune and damage states (``rtol``, or its method's default);
         ``coupled``: for the coupled system (RODAS4), as the GPU runs it whatever ``split`` says."""
         if self.rtol is not None:
             return float(self.rtol)
-        return 1e-10 if self.split and self.immune_method == "dp45" and not coupled else 1e-8
+        return 1e-11 if self._dp45(coupled) else 1e-8
+
+    def pk_rtol(self, coupled: bool = False) -> float:
+        """The relative tolerance of the drug subsystem (``rtol_pk``, or 3e-8 split / 1e-5 coupled)."""
+        if self.rtol_pk is not None:
+            return float(self.rtol_pk)
+        return 3e-8 if self.split and not coupled else 1e-5
 
     def rtols(self, coupled: bool = False) -> np.ndarray:
-        """Per-state relative tolerances (definition order): ``rtol_pk`` on the drug subsystem."""
+        """Per-state relative tolerances (definition order): ``pk_rtol()`` on the drug subsystem."""
         from tregsim.engine.structure import partition
 
         drug = set(partition().drug)
-        immune = self.immune_rtol(coupled)
-        return np.array([self.rtol_pk if i in drug else immune for i in range(len(STATES))])
+        immune, pk = self.immune_rtol(coupled), self.pk_rtol(coupled)
+        return np.array([pk if i in drug else immune for i in range(len(STATES))])
 
     def solve_many(self, subjects: list[Subject], t_out: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """States of every subject at ``t_out``: (N, len(t_out), n_states); a status per subject (0 ok; see
@@ -130,7 +161,7 @@ class EnsembleSolver:
         p0 = np.stack([s.p for s in subjects]).astype(float)
         index = np.array([PARAMETER_INDEX[n] for n in INPUT_NAMES], np.int64)
         args = (y0, p0, packed.offsets, packed.times, packed.add, packed.inputs, index, t_out, self.rtols(True),
-                self.atol(), np.int64(self.max_steps), out, status, stats)
+                self.atol(True), np.int64(self.max_steps), out, status, stats)
         if self._use_gpu(n):
             _run_gpu(engine_module("gpu"), args)
         else:

@@ -221,8 +221,9 @@ def knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
     if nk >= rt.shape[0]:
         return False
     frhs(y, u, p, fbuf)
+    nr = rec_idx.shape[0]
     rt[nk] = t
-    for m in range(rec_idx.shape[0]):
+    for m in range(nr):
         ry[nk, m] = y[rec_idx[m]]
         rf[nk, m] = fbuf[rec_idx[m]]
     return True
@@ -343,14 +344,26 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 stats[0], stats[1], stats[2] = accepted, rejected, t
                 return KNOTS_FULL
             nk += 1
+        over = False  # recording: the knots already reach past t1 (see below)
+        h_carry = h
         while t < t1:
             if accepted + rejected >= max_steps:
                 stats[0], stats[1], stats[2] = accepted, rejected, t
                 return TOO_MANY_STEPS
             # h is the step the error control proposes; a step cut short to land on the breakpoint does
             # not shrink the proposal carried into the next stretch
-            last = t + 1.0001 * h >= t1
-            hs = t1 - t if last else h
+            if record and not over:
+                # Recording: steps are never cut to land on t1, so the knots (the signal) up to a breakpoint do
+                # not depend on it: a later dose cannot change the signal before it.  The step that crosses
+                # t1 is recorded as a knot past t1 (the signal of [t, t1] is its interpolant); the state at t1
+                # then comes from steps of this stretch that are not recorded (usually one, of size t1 - t).
+                hs = h
+                last = t + hs >= t1
+                overshoot = last
+            else:
+                last = t + 1.0001 * h >= t1
+                hs = t1 - t if last else h
+                overshoot = False
             if hs < 1e-13 * max(1.0, abs(t)):
                 stats[0], stats[1], stats[2] = accepted, rejected, t
                 return STEP_TOO_SMALL
@@ -372,8 +385,8 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 rejected += 1
                 continue
             if e <= 1.0:
-                t_next = t1 if last else t + hs
-                while io < nout and t_out[io] < t_next:
+                t_next = t1 if last and not overshoot else t + hs
+                while io < nout and t_out[io] < min(t_next, t1):
                     s = (t_out[io] - t) / hs
                     s1 = 1.0 - s
                     if method == RODAS4:
@@ -387,6 +400,18 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                                 acc += kj * (s * (ERK_P[j, 0] + s * (ERK_P[j, 1] + s * (ERK_P[j, 2] + s * ERK_P[j, 3]))))
                             out[io, i] = y[i] + hs * acc
                     io += 1
+                if overshoot:
+                    accepted += 1
+                    if not knot(t + hs, ynew, p, u, fbuf, rec_idx, rt, ry, rf, nk):
+                        stats[0], stats[1], stats[2] = accepted, rejected, t
+                        return KNOTS_FULL
+                    nk += 1
+                    fac = 0.9 * e ** -q if e > 0 else 6.0
+                    h_carry = hs * min(6.0, max(0.2, fac))
+                    h = t1 - t
+                    over = True
+                    fresh = False
+                    continue
                 for i in range(N):
                     y[i] = ynew[i]
                 if method == DP45:
@@ -394,7 +419,7 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                         work[0, i] = work[6, i]
                 t = t_next
                 accepted += 1
-                if record:
+                if record and not over:
                     if not knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
                         stats[0], stats[1], stats[2] = accepted, rejected, t
                         return KNOTS_FULL
@@ -405,6 +430,8 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             else:
                 rejected += 1
                 h = hs * max(0.2, 0.9 * e ** -q)
+        if over:
+            h = h_carry
         for i in range(N):
             if not math.isfinite(y[i]):
                 stats[0], stats[1], stats[2] = accepted, rejected, t1

@@ -151,7 +151,8 @@ def _run_burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np
             sched.boluses.append(Bolus(float(t), state, values["trigger_size"]))
     sched.boluses.sort(key=lambda b: b.time)
     warm = Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
-    end = EnsembleSolver(parallel=False).solve(warm, np.array([0.0, t_burn]))[-1]  # the run-in: same engine
+    # the run-in: the coupled engine (a subject's day-0 state does not change with the engine's default)
+    end = EnsembleSolver(parallel=False, split=False).solve(warm, np.array([0.0, t_burn]))[-1]
     y = y0.copy()
     for name in carried:
         y[STATE_INDEX[name]] = end[STATE_INDEX[name]]

@@ -197,7 +197,7 @@ def model_fingerprint(protocol: SimulationProtocol) -> str:
 
 def solver_fingerprint(solver: Any) -> str:
     """What of the solver changes results: its class, back end and tolerances (not its thread count)."""
-    keys = ("backend", "rtol", "rtol_pk", "atol_scale", "max_steps", "method", "atol", "split", "immune_method")
+    keys = ("backend", "rtol", "rtol_pk", "atol_scale", "immune_atol_scale", "max_steps", "method", "atol", "split", "immune_method")
     return type(solver).__name__ + "".join(f":{k}={getattr(solver, k)!r}" for k in keys if hasattr(solver, k))
 
 
