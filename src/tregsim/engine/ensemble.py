@@ -49,6 +49,12 @@ def pack(subjects: list[Subject], t_out: np.ndarray) -> PackedSchedules:
     return PackedSchedules(*pack_schedules([(s.schedule, s.t_end) for s in subjects], t_out, every))
 
 
+#: the split solve's methods for the immune states (:data:`tregsim.engine.split.IMMUNE_METHODS`)
+IMMUNE_METHOD_NAMES = ("dp45", "dop853", "rodas4")
+#: the explicit methods' default (immune rtol, factor on the immune absolute tolerances) in the split solve
+EXPLICIT_DEFAULTS = {"dp45": (1e-11, 1e-4), "dop853": (1e-11, 1e-4)}
+
+
 @dataclass(frozen=True)
 class EnsembleSolver:
     """The ensemble engine: the split solve (default on the CPU) or RODAS4 on the whole system per subject,
@@ -98,8 +104,9 @@ class EnsembleSolver:
     split: bool = True
     immune_method: str = "dp45"
 
-    def _dp45(self, coupled: bool) -> bool:
-        return self.split and self.immune_method == "dp45" and not coupled
+    def _explicit(self, coupled: bool) -> bool:
+        """The immune states go to an explicit method (DP45 or DOP853): their tightened default tolerances."""
+        return self.split and self.immune_method in EXPLICIT_DEFAULTS and not coupled
 
     def atol(self, coupled: bool = False) -> np.ndarray:
         """Per-state absolute tolerances (definition order); ``coupled``: for the coupled system."""
@@ -117,14 +124,14 @@ class EnsembleSolver:
             return 1.0
         if self.immune_atol_scale is not None:
             return float(self.immune_atol_scale)
-        return 1e-4 if self._dp45(coupled) else 1.0
+        return EXPLICIT_DEFAULTS[self.immune_method][1] if self._explicit(coupled) else 1.0
 
     def immune_rtol(self, coupled: bool = False) -> float:
         """The relative tolerance of the immune and damage states (``rtol``, or its method's default);
         ``coupled``: for the coupled system (RODAS4), as the GPU runs it whatever ``split`` says."""
         if self.rtol is not None:
             return float(self.rtol)
-        return 1e-11 if self._dp45(coupled) else 1e-8
+        return EXPLICIT_DEFAULTS[self.immune_method][0] if self._explicit(coupled) else 1e-8
 
     def pk_rtol(self, coupled: bool = False) -> float:
         """The relative tolerance of the drug subsystem (``rtol_pk``, or 3e-8 split / 1e-5 coupled)."""
@@ -171,8 +178,9 @@ class EnsembleSolver:
         return out, status, stats
 
     def _use_gpu(self, n: int) -> bool:
-        if self.immune_method not in ("dp45", "rodas4"):
-            raise ValueError(f"immune_method {self.immune_method!r} is not allowed; allowed: dp45, rodas4")
+        if self.immune_method not in IMMUNE_METHOD_NAMES:
+            raise ValueError(f"immune_method {self.immune_method!r} is not allowed; allowed: "
+                             f"{', '.join(IMMUNE_METHOD_NAMES)}")
         if self.backend not in ("cpu", "gpu", "auto"):
             raise ValueError(f"backend {self.backend!r} is not allowed; allowed: cpu, gpu, auto")
         if self.backend == "cpu":

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from tregsim.engine.packing import pack_schedules
-from tregsim.engine.rodas import DP45, KNOTS_FULL, RODAS4
+from tregsim.engine.rodas import DOP853, DP45, KNOTS_FULL, RODAS4
 from tregsim.engine.structure import Partition, block_rhs_source, partition
 from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, STATES
 from tregsim.model.subject import Subject
@@ -62,8 +62,8 @@ def group_key(subject: Subject, part: Partition) -> tuple:
             tuple((f.start, f.stop, f.name, f.rate) for f in sched.infusions))
 
 
-#: methods for the immune subsystem (see :data:`tregsim.engine.rodas.DP45`)
-IMMUNE_METHODS = {"rodas4": RODAS4, "dp45": DP45}
+#: methods for the immune subsystem (see :data:`tregsim.engine.rodas.DP45`, :data:`tregsim.engine.rodas.DOP853`)
+IMMUNE_METHODS = {"rodas4": RODAS4, "dp45": DP45, "dop853": DOP853}
 
 
 def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, atol: np.ndarray, max_steps: int,
