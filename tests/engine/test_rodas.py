@@ -118,3 +118,85 @@ def test_signal_is_the_hermite_interpolant_of_the_knots():
         up = u[0]
         m.signal(t - d, kt, ky, kf, 0, 3, k, u, np.empty(1))
         assert abs((up - u[0]) / (2 * d) - du[0]) < 1e-4  # the rate is its derivative (continuous at knots)
+
+
+def _forced_dop853():
+    """The forced test system, its exact solution and a scipy right-hand side reading the same signal."""
+    m = load(FORCED_RHS, FORCED_JAC, 1, 1, "cpu", 1)
+    lam = 5.0
+    kt = np.linspace(0.0, 1.0, 20001)
+    ky = (np.sin(3 * kt) + kt ** 2 / 4)[:, None]
+    kf = (3 * np.cos(3 * kt) + kt / 2)[:, None]
+    exact = solve_ivp(lambda t, y: [-lam * (y[0] - np.sin(3 * t) - t * t / 4) - y[0] ** 2 / 10], (0, 1), [1.0],
+                      method="DOP853", rtol=3e-14, atol=1e-15, dense_output=True)
+    return m, np.array([lam]), kt, ky, kf, exact
+
+
+def _dop853_steps(m, p, kt, ky, kf, n, theta=None):
+    """n fixed DOP853 steps of size 1/n from y = 1 (first same as last); with theta, the dense output inside
+    the middle step at theta."""
+    y, h = np.array([1.0]), 1.0 / n
+    ynew, e5, e3, kk, yi, u, du = (np.empty(1), np.empty(1), np.empty(1), np.empty((16, 1)), np.empty(1),
+                                   np.empty(1), np.empty(1))
+    k, mid = 0, None
+    for i in range(n):
+        k = m.dop853_step(i * h, y, p, h, ynew, e5, e3, kk, yi, i > 0, u, du, kt, ky, kf, 0, len(kt), k)
+        if theta is not None and i == n // 2:
+            k = m.dop853_extra(i * h, y, p, h, kk, yi, u, du, kt, ky, kf, 0, len(kt), k)
+            mid = np.empty(1)
+            m.dop853_dense(y, ynew, h, kk, theta, mid)
+        y = ynew.copy()
+        kk[0] = kk[12]
+    return y, mid
+
+
+def test_dop853_is_eighth_order_with_a_converging_dense_output_on_a_forced_problem():
+    """Fixed steps: error ratio ~2^8 = 256 on halving (order 8, the forcing signal read at every stage time);
+    the dense output inside a step converges at high order too (7th-order interpolant)."""
+    m, p, kt, ky, kf, exact = _forced_dop853()
+    errors, dense_errors = [], []
+    for n in (4, 8, 16):
+        y, mid = _dop853_steps(m, p, kt, ky, kf, n, theta=0.3)
+        errors.append(abs(y[0] - exact.y[0, -1]))
+        dense_errors.append(abs(mid[0] - exact.sol((n // 2 + 0.3) / n)[0]))
+    ratios = np.array(errors[:-1]) / np.array(errors[1:])
+    dense_ratios = np.array(dense_errors[:-1]) / np.array(dense_errors[1:])
+    assert np.all((ratios > 150) & (ratios < 450)), (errors, ratios)
+    assert np.all(dense_ratios > 90), (dense_errors, dense_ratios)  # order > 6.5
+
+
+def test_dop853_step_error_norm_and_dense_output_are_scipys():
+    """One step against scipy's DOP853 (its rk_step, error norm and dense output) on the same right-hand side."""
+    from types import SimpleNamespace
+
+    from scipy.integrate._ivp.rk import DOP853, rk_step
+
+    m, p, kt, ky, kf, _ = _forced_dop853()
+    u, du = np.empty(1), np.empty(1)
+
+    def fun(t, y):
+        m.signal(t, kt, ky, kf, 0, len(kt), 0, u, du)
+        out = np.empty(1)
+        m.frhs(np.asarray(y, float), u, p, out)
+        return out
+
+    t, y, h = 0.1, np.array([0.7]), 0.15
+    K = np.empty((16, 1))
+    y_new, f_new = rk_step(fun, t, y, fun(t, y), h, DOP853.A, DOP853.B, DOP853.C, K[:13])
+    rtol, atol = np.array([1e-6]), np.array([1e-9])
+    scale = atol + np.maximum(np.abs(y), np.abs(y_new)) * rtol
+    norm = DOP853._estimate_error_norm(DOP853, K[:13], h, scale)
+    ns = SimpleNamespace(K_extended=K, h_previous=h, A_EXTRA=DOP853.A_EXTRA, C_EXTRA=DOP853.C_EXTRA, D=DOP853.D, n_stages=12,
+                         fun=fun, t_old=t, y_old=y, y=y_new, f=f_new, t=t + h, n=1)
+    dense = DOP853._dense_output_impl(ns)
+
+    ynew, e5, e3, kk, yi = np.empty(1), np.empty(1), np.empty(1), np.empty((16, 1)), np.empty(1)
+    k = m.dop853_step(t, y, p, h, ynew, e5, e3, kk, yi, False, u, du, kt, ky, kf, 0, len(kt), 0)
+    np.testing.assert_allclose(ynew, y_new, rtol=1e-14)
+    assert m.dop853_error(h, y, ynew, e5, e3, rtol, atol) == pytest.approx(norm, rel=1e-10)
+    m.dop853_extra(t, y, p, h, kk, yi, u, du, kt, ky, kf, 0, len(kt), k)
+    np.testing.assert_allclose(kk, K, rtol=1e-13)
+    for x in (0.0, 0.25, 0.6, 1.0):
+        out = np.empty(1)
+        m.dop853_dense(y, ynew, h, kk, x, out)
+        np.testing.assert_allclose(out, dense(t + x * h), rtol=1e-13)

@@ -79,3 +79,16 @@ def test_packed_breakpoints_are_the_reference_segments():
         exact = _by_segments(sched, 30.0, t_out, col, len(every))
         for a, b in zip(fast, exact):
             np.testing.assert_array_equal(a, b)
+
+
+def test_auto_takes_dop853_where_the_drug_signal_is_smooth_and_dp45_elsewhere():
+    sc = _protocol([{"drug": "igf1", "route": "sc", "dose": 50, "dose_unit": "ug/kg", "every_hours": 12}], 40)
+    none = _protocol([], 40)
+    grid = output_grid(sc)
+    subjects = [build_subject(sc, 0, 7), build_subject(none, 1, 7), build_subject(none, 2, 7)]
+    auto, status, _ = EnsembleSolver(immune_method="auto").solve_many(subjects, grid)
+    assert np.all(status == 0)
+    dp45, *_ = EnsembleSolver(immune_method="dp45").solve_many(subjects[:1], grid)
+    dop853, *_ = EnsembleSolver(immune_method="dop853", parallel=False).solve_many(subjects[1:], grid)
+    np.testing.assert_array_equal(auto[0], dp45[0])
+    np.testing.assert_array_equal(auto[1:], dop853)

@@ -22,6 +22,7 @@ import math
 import numba as nb
 import numpy as np
 from scipy.integrate import RK45 as _RK45
+from scipy.integrate._ivp import dop853_coefficients as _D853
 
 # --- RODAS4 coefficients (Hairer & Wanner 1996, rodas.f) -------------------------------------------
 GAMMA = 0.25
@@ -232,13 +233,26 @@ def knot(t, y, p, u, fbuf, rec_idx, rt, ry, rf, nk):
 #: Methods of :func:`integrate_one`: RODAS4 (stiff), or the explicit Dormand & Prince (1980) 5(4) pair (for a
 #: non-stiff system, such as the immune subsystem once the fast drug binding is solved apart: no Jacobian
 #: and no LU, six right-hand sides per step).  Its tableau is scipy's (``scipy.integrate.RK45``): nodes,
-#: stage matrix, weights, error weights and the fourth-order dense output.
-RODAS4, DP45 = 0, 1
+#: stage matrix, weights, error weights and the fourth-order dense output.  DOP853: Hairer's explicit
+#: Runge-Kutta 8(5,3) (Hairer, Norsett & Wanner, *Solving ODEs I*, II.10; dop853.f), for the same non-stiff
+#: systems at tight tolerances: twelve right-hand sides per step (the thirteenth, at the new point, is the
+#: next step's first), order 8, the error estimate combining the 5th- and 3rd-order embedded estimates as
+#: dop853.f and scipy do, and the 7th-order dense output (three more right-hand sides, only in a step with an
+#: output time inside it).  Its coefficients are scipy's (``scipy.integrate._ivp.dop853_coefficients``).
+RODAS4, DP45, DOP853 = 0, 1, 2
 ERK_C = np.asarray(_RK45.C, dtype=np.float64)
 ERK_A = np.asarray(_RK45.A, dtype=np.float64)
 ERK_B = np.asarray(_RK45.B, dtype=np.float64)
 ERK_E = np.asarray(_RK45.E, dtype=np.float64)
 ERK_P = np.asarray(_RK45.P, dtype=np.float64)
+D8_C = np.asarray(_D853.C, dtype=np.float64)  # (16,): the 12 stages, the new point, 3 dense-output stages
+D8_A = np.asarray(_D853.A, dtype=np.float64)  # (16, 16); row 12 is the weights B
+D8_B = np.asarray(_D853.B, dtype=np.float64)  # (12,)
+D8_E3 = np.asarray(_D853.E3, dtype=np.float64)  # (13,): on the 12 stages and the rate at the new point
+D8_E5 = np.asarray(_D853.E5, dtype=np.float64)  # (13,)
+D8_D = np.asarray(_D853.D, dtype=np.float64)  # (4, 16): the dense output's coefficients 3-6
+#: rows of the stage scratch ``work`` that each method needs (RODAS4 7, DP45 7, DOP853 16)
+WORK_ROWS = 16
 
 
 @nb.njit(cache=True, error_model="numpy")
@@ -274,19 +288,112 @@ def erk_step(t, y, p, h, ynew, err, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k)
 
 
 @nb.njit(cache=True, error_model="numpy")
+def dop853_step(t, y, p, h, ynew, err5, err3, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k):
+    """One DOP853 step from ``y`` at ``t`` with size ``h``.  ``kk`` (16, N) gets the twelve stages and, in row
+    12, the rate at the new point (first same as last: with ``fresh`` True, ``kk[0]`` already holds the rate
+    at ``(t, y)``); ``err5``, ``err3`` (N,) the two embedded error estimates (not yet times ``h``; see
+    :func:`dop853_error`); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the interval
+    hint."""
+    if not fresh:
+        k = signal(t, kt, ky, kf, lo, hi, k, u, du)
+        frhs(y, u, p, kk[0])
+    for s in range(1, 12):
+        for i in range(N):
+            acc = 0.0
+            for j in range(s):
+                acc += D8_A[s, j] * kk[j, i]
+            yi[i] = y[i] + h * acc
+        k = signal(t + D8_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
+        frhs(yi, u, p, kk[s])
+    for i in range(N):
+        acc = 0.0
+        for j in range(12):
+            acc += D8_B[j] * kk[j, i]
+        ynew[i] = y[i] + h * acc
+    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(ynew, u, p, kk[12])
+    for i in range(N):
+        a5 = 0.0
+        a3 = 0.0
+        for j in range(13):
+            a5 += D8_E5[j] * kk[j, i]
+            a3 += D8_E3[j] * kk[j, i]
+        err5[i] = a5
+        err3[i] = a3
+    return k
+
+
+@nb.njit(cache=True, error_model="numpy")
+def dop853_error(h, y, ynew, err5, err3, rtol, atol):
+    """DOP853's error norm (dop853.f, scipy's ``DOP853._estimate_error_norm``): with the scaled 5th- and
+    3rd-order estimates' squared norms e5, e3, ``|h| e5 / sqrt((e5 + 0.01 e3) N)``."""
+    e5 = 0.0
+    e3 = 0.0
+    for i in range(N):
+        sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
+        e5 += (err5[i] / sc) ** 2
+        e3 += (err3[i] / sc) ** 2
+    if e5 == 0.0 and e3 == 0.0:
+        return 0.0
+    return abs(h) * e5 / math.sqrt((e5 + 0.01 * e3) * N)
+
+
+@nb.njit(cache=True, error_model="numpy")
+def dop853_extra(t, y, p, h, kk, yi, u, du, kt, ky, kf, lo, hi, k):
+    """The dense output's three extra stages of the accepted step ``(t, y, h)`` into ``kk[13:16]`` (``kk[0:13]``
+    from :func:`dop853_step`).  Returns the interval hint."""
+    for s in range(13, 16):
+        for i in range(N):
+            acc = 0.0
+            for j in range(s):
+                acc += D8_A[s, j] * kk[j, i]
+            yi[i] = y[i] + h * acc
+        k = signal(t + D8_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
+        frhs(yi, u, p, kk[s])
+    return k
+
+
+@nb.njit(cache=True, error_model="numpy")
+def dop853_dense(y, ynew, h, kk, x, out):
+    """DOP853's 7th-order dense output at ``t + x h`` inside the step into ``out`` (N,) (scipy's
+    ``Dop853DenseOutput``), from the 16 stages of :func:`dop853_step` and :func:`dop853_extra`."""
+    x1 = 1.0 - x
+    for i in range(N):
+        dy = ynew[i] - y[i]
+        f3 = 0.0
+        f4 = 0.0
+        f5 = 0.0
+        f6 = 0.0
+        for j in range(16):
+            kj = kk[j, i]
+            f3 += D8_D[0, j] * kj
+            f4 += D8_D[1, j] * kj
+            f5 += D8_D[2, j] * kj
+            f6 += D8_D[3, j] * kj
+        v = h * f6 * x
+        v = (v + h * f5) * x1
+        v = (v + h * f4) * x
+        v = (v + h * f3) * x1
+        v = (v + 2.0 * dy - h * (kk[12, i] + kk[0, i])) * x
+        v = (v + h * kk[0, i] - dy) * x1
+        v = (v + dy) * x
+        out[i] = y[i] + v
+
+
+@nb.njit(cache=True, error_model="numpy")
 def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
                   y, p, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, dbp_t, dseg,
                   rec_idx, rt, ry, rf, rseg, fbuf, method):
     """Integrate one subject over its breakpoints; fill ``out`` (len(t_out), n) with pre-event states.
 
-    ``method``: :data:`RODAS4` (stiff) or :data:`DP45` (explicit, non-stiff systems only: it stays correct
-    on a stiff one, but its steps shrink to the fast scale).
+    ``method``: :data:`RODAS4` (stiff), :data:`DP45` or :data:`DOP853` (explicit, non-stiff systems only: they
+    stay correct on a stiff one, but their steps shrink to the fast scale).
     ``bp_t`` (nb,) sorted breakpoint times (first = start, last = end); at breakpoint b, ``bp_add[b]`` is
     added to the state and the inputs ``p[input_index] = bp_inputs[b]`` take effect for the stretch that
     follows.  ``stats`` gets (accepted steps, rejected steps, time reached).  Returns a status code.
     ``y, p, ynew, err, dense, work, jm, piv, ju, ft, u, du, fbuf`` are scratch of sizes N, P, N, N, (2, N),
-    (7, N), (N, N), N, (N, NU), N, NU, NU, N (allocated by the caller: numpy on the CPU, thread-local
-    arrays on a GPU).
+    (7, N) (DOP853: (16, N)), (N, N), N, (N, NU), N, NU, NU, N (allocated by the caller: numpy on the CPU,
+    thread-local arrays on a GPU).
 
     Forcing (NU > 0 only): the signals are knots ``kt, ky, kf`` (times, values, rates) recorded by another
     subsystem's run over its own breakpoints ``dbp_t``; the knots of its stretch j are ``dseg[j]`` to
@@ -314,7 +421,8 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
     lo = 0
     hi = 0
     fresh = False  # DP45: work[0] holds the rate at (t, y)
-    q = 0.25 if method == RODAS4 else 0.2  # 1 / (order of the error estimate + 1)
+    q = 0.25 if method == RODAS4 else (0.2 if method == DP45 else 0.125)  # 1 / (order of the error estimate + 1)
+    extra = False  # DOP853: the dense output's extra stages of this step are in work[13:16]
     for b in range(nbp):
         t0 = bp_t[b]
         while io < nout and t_out[io] <= t0:
@@ -369,13 +477,19 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 return STEP_TOO_SMALL
             if method == RODAS4:
                 kh = step(t, y, p, hs, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, lo, hi, kh)
-            else:
+            elif method == DP45:
                 kh = erk_step(t, y, p, hs, ynew, err, work, ft, fresh, u, du, kt, ky, kf, lo, hi, kh)
                 fresh = True
+            else:
+                kh = dop853_step(t, y, p, hs, ynew, err, dense[0], work, ft, fresh, u, du, kt, ky, kf, lo, hi, kh)
+                fresh = True
+                extra = False
             ok = kh >= 0
             kh = max(kh, lo)
             e = 0.0
-            if ok:
+            if ok and method == DOP853:
+                e = dop853_error(hs, y, ynew, err, dense[0], rtol, atol)
+            elif ok:
                 for i in range(N):
                     sc = atol[i] + rtol[i] * max(abs(y[i]), abs(ynew[i]))
                     e += (err[i] / sc) ** 2
@@ -392,6 +506,11 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                     if method == RODAS4:
                         for i in range(N):
                             out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
+                    elif method == DOP853:
+                        if not extra:
+                            kh = dop853_extra(t, y, p, hs, work, ft, u, du, kt, ky, kf, lo, hi, kh)
+                            extra = True
+                        dop853_dense(y, ynew, hs, work, s, out[io])
                     else:
                         for i in range(N):
                             acc = 0.0
@@ -417,6 +536,9 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 if method == DP45:
                     for i in range(N):
                         work[0, i] = work[6, i]
+                elif method == DOP853:
+                    for i in range(N):
+                        work[0, i] = work[12, i]
                 t = t_next
                 accepted += 1
                 if record and not over:
@@ -450,7 +572,7 @@ def _one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_st
     """:func:`integrate_one` with its scratch allocated here."""
     nu = max(NU, 1)
     return integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
-                         np.empty(N), np.empty(P), np.empty(N), np.empty(N), np.empty((2, N)), np.empty((7, N)),
+                         np.empty(N), np.empty(P), np.empty(N), np.empty(N), np.empty((2, N)), np.empty((WORK_ROWS, N)),
                          np.empty((N, N)), np.empty(N, np.int64), np.empty((N, nu)), np.empty(N), np.empty(nu),
                          np.empty(nu), kt, ky, kf, dbp_t, dseg, rec_idx, rt, ry, rf, rseg, np.empty(N), method)
 
@@ -523,7 +645,7 @@ def record_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, 
 @nb.njit(cache=True, parallel=True)
 def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
                 stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
-    """Subjects s = 0..n-1 in parallel with ``method`` (:data:`RODAS4` or :data:`DP45`), each forced by the knots of its group g = ``group[s]`` (rows
+    """Subjects s = 0..n-1 in parallel with ``method`` (:data:`RODAS4`, :data:`DP45` or :data:`DOP853`), each forced by the knots of its group g = ``group[s]`` (rows
     koffsets[g]:koffsets[g+1] of ``kt, ky, kf``; the group's breakpoints and stretch starts are rows
     doffsets[g]:doffsets[g+1] of ``dbp_t, dseg``)."""
     none_t = np.empty(0)

@@ -17,7 +17,7 @@ from functools import lru_cache
 import numpy as np
 
 from tregsim.engine.packing import pack_schedules
-from tregsim.engine.rodas import DP45, KNOTS_FULL, RODAS4
+from tregsim.engine.rodas import DOP853, DP45, KNOTS_FULL, RODAS4
 from tregsim.engine.structure import Partition, block_rhs_source, partition
 from tregsim.model.definition import INPUT_NAMES, PARAMETER_INDEX, PARAMETER_ORDER, STATES
 from tregsim.model.subject import Subject
@@ -62,15 +62,16 @@ def group_key(subject: Subject, part: Partition) -> tuple:
             tuple((f.start, f.stop, f.name, f.rate) for f in sched.infusions))
 
 
-#: methods for the immune subsystem (see :data:`tregsim.engine.rodas.DP45`)
-IMMUNE_METHODS = {"rodas4": RODAS4, "dp45": DP45}
+#: methods for the immune subsystem (see :data:`tregsim.engine.rodas.DP45`, :data:`tregsim.engine.rodas.DOP853`)
+IMMUNE_METHODS = {"rodas4": RODAS4, "dp45": DP45, "dop853": DOP853}
 
 
 def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, atol: np.ndarray, max_steps: int,
                 parallel: bool = True, immune_method: str = "dp45") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every subject's whole state at ``t_out`` by the split solve; the interface of
     :meth:`~tregsim.engine.ensemble.EnsembleSolver.solve_many` (``rtol``, ``atol``: per state, definition
-    order; ``immune_method``: a key of :data:`IMMUNE_METHODS`).  A subject's steps count its own immune steps and its group's drug steps; a failed drug solve
+    order; ``immune_method``: a key of :data:`IMMUNE_METHODS`, or 'auto': DOP853 for the subjects whose drug
+    group has no doses and no infusions (a smooth drug signal), DP45 for the others).  A subject's steps count its own immune steps and its group's drug steps; a failed drug solve
     fails every subject of its group (status and day reached of the drug solve)."""
     part = partition()
     d, im = list(part.drug), list(part.immune)
@@ -120,15 +121,25 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
     kt = np.concatenate([k[0] for k in knots])
     ky = np.concatenate([k[1] for k in knots]).reshape(-1, len(rec_idx))
     kf = np.concatenate([k[2] for k in knots]).reshape(-1, len(rec_idx))
-    off, bp_t, add, inp = pack_schedules([(s.schedule, s.t_end) for s in subjects], t_out, part.immune)
-    y0 = np.stack([np.asarray(s.y0, float)[im] for s in subjects])
-    p = np.stack([np.asarray(s.p, float) for s in subjects])
     out_i = np.full((n, n_out, len(im)), np.nan)
     status = np.zeros(n, np.int64)
     stats = np.zeros((n, 3))
+    if immune_method == "auto":  # DOP853 where the group's drug signal is smooth (no doses, no infusions)
+        dosed = np.array([bool(drug_schedule(r, part).boluses or drug_schedule(r, part).infusions) for r in reps])
+        code = np.where(dosed[group], DP45, DOP853)
+    else:
+        code = np.full(n, IMMUNE_METHODS[immune_method], np.int64)
     driver = immune_module().forced_many if parallel else immune_module().forced_serial
-    driver(y0, p, off, bp_t, add, inp, index, t_out, rtol[im], atol[im], np.int64(max_steps), out_i, status, stats,
-           group, koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(IMMUNE_METHODS[immune_method]))
+    for method in np.unique(code).tolist():  # a subject's result does not depend on its company
+        who = np.nonzero(code == method)[0]
+        sub = [subjects[k] for k in who]
+        off, bp_t, add, inp = pack_schedules([(s.schedule, s.t_end) for s in sub], t_out, part.immune)
+        y0 = np.stack([np.asarray(s.y0, float)[im] for s in sub])
+        p = np.stack([np.asarray(s.p, float) for s in sub])
+        o, st, sts = np.full((len(who), n_out, len(im)), np.nan), np.zeros(len(who), np.int64), np.zeros((len(who), 3))
+        driver(y0, p, off, bp_t, add, inp, index, t_out, rtol[im], atol[im], np.int64(max_steps), o, st, sts,
+               group[who], koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(method))
+        out_i[who], status[who], stats[who] = o, st, sts
     out = np.empty((n, n_out, len(STATES)))
     out[:, :, im] = out_i
     out[:, :, d] = out_d[group]
