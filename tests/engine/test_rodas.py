@@ -108,7 +108,7 @@ def test_signal_is_the_hermite_interpolant_of_the_knots():
     for t in (0.0, 0.2, 0.5, 1.3, 2.0):
         m.signal(t, kt, ky, kf, 0, 3, 0, u, du)
         k = 0 if t < 0.5 else 1
-        a, b, h = kt[k], kt[k + 1], kt[k + 1] - kt[k]
+        a, h = kt[k], kt[k + 1] - kt[k]
         s = (t - a) / h
         want = ((2 * s ** 3 - 3 * s ** 2 + 1) * ky[k, 0] + (s ** 3 - 2 * s ** 2 + s) * h * kf[k, 0]
                 + (3 * s ** 2 - 2 * s ** 3) * ky[k + 1, 0] + (s ** 3 - s ** 2) * h * kf[k + 1, 0])
