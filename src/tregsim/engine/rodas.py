@@ -256,29 +256,39 @@ WORK_ROWS = 16
 
 
 @nb.njit(cache=True, error_model="numpy")
+def rk_stages(t, y, p, h, a, c, b, stages, ynew, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k):
+    """The stages of one explicit Runge-Kutta step of tableau (``a``, ``c``, ``b``) with ``stages`` stages from
+    ``y`` at ``t`` with size ``h``: ``kk[0..stages-1]`` get the stages, ``ynew`` the new point and
+    ``kk[stages]`` the rate there (first same as last: with ``fresh`` True, ``kk[0]`` already holds the rate
+    at ``(t, y)``); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the interval hint."""
+    if not fresh:
+        k = signal(t, kt, ky, kf, lo, hi, k, u, du)
+        frhs(y, u, p, kk[0])
+    for s in range(1, stages):
+        for i in range(N):
+            acc = 0.0
+            for j in range(s):
+                acc += a[s, j] * kk[j, i]
+            yi[i] = y[i] + h * acc
+        k = signal(t + c[s] * h, kt, ky, kf, lo, hi, k, u, du)
+        frhs(yi, u, p, kk[s])
+    for i in range(N):
+        acc = 0.0
+        for j in range(stages):
+            acc += b[j] * kk[j, i]
+        ynew[i] = y[i] + h * acc
+    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
+    frhs(ynew, u, p, kk[stages])
+    return k
+
+
+@nb.njit(cache=True, error_model="numpy")
 def erk_step(t, y, p, h, ynew, err, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k):
     """One Dormand-Prince 5(4) step from ``y`` at ``t`` with size ``h``.  ``kk`` (7, N) gets the stages, the
     last one the rate at the new point (first same as last: with ``fresh`` True, ``kk[0]`` already holds
     the rate at ``(t, y)``); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the
     interval hint."""
-    if not fresh:
-        k = signal(t, kt, ky, kf, lo, hi, k, u, du)
-        frhs(y, u, p, kk[0])
-    for s in range(1, 6):
-        for i in range(N):
-            acc = 0.0
-            for j in range(s):
-                acc += ERK_A[s, j] * kk[j, i]
-            yi[i] = y[i] + h * acc
-        k = signal(t + ERK_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
-        frhs(yi, u, p, kk[s])
-    for i in range(N):
-        acc = 0.0
-        for j in range(6):
-            acc += ERK_B[j] * kk[j, i]
-        ynew[i] = y[i] + h * acc
-    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
-    frhs(ynew, u, p, kk[6])
+    k = rk_stages(t, y, p, h, ERK_A, ERK_C, ERK_B, 6, ynew, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k)
     for i in range(N):
         acc = 0.0
         for j in range(7):
@@ -294,24 +304,7 @@ def dop853_step(t, y, p, h, ynew, err5, err3, kk, yi, fresh, u, du, kt, ky, kf, 
     at ``(t, y)``); ``err5``, ``err3`` (N,) the two embedded error estimates (not yet times ``h``; see
     :func:`dop853_error`); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the interval
     hint."""
-    if not fresh:
-        k = signal(t, kt, ky, kf, lo, hi, k, u, du)
-        frhs(y, u, p, kk[0])
-    for s in range(1, 12):
-        for i in range(N):
-            acc = 0.0
-            for j in range(s):
-                acc += D8_A[s, j] * kk[j, i]
-            yi[i] = y[i] + h * acc
-        k = signal(t + D8_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
-        frhs(yi, u, p, kk[s])
-    for i in range(N):
-        acc = 0.0
-        for j in range(12):
-            acc += D8_B[j] * kk[j, i]
-        ynew[i] = y[i] + h * acc
-    k = signal(t + h, kt, ky, kf, lo, hi, k, u, du)
-    frhs(ynew, u, p, kk[12])
+    k = rk_stages(t, y, p, h, D8_A, D8_C, D8_B, 12, ynew, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k)
     for i in range(N):
         a5 = 0.0
         a3 = 0.0
