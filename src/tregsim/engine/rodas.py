@@ -256,6 +256,21 @@ WORK_ROWS = 16
 
 
 @nb.njit(cache=True, error_model="numpy")
+def rk_stage_range(t, y, p, h, a, c, first, last, kk, yi, u, du, kt, ky, kf, lo, hi, k):
+    """Explicit Runge-Kutta stages ``first`` .. ``last - 1`` of tableau (``a``, ``c``) into ``kk`` (the earlier
+    stages already there); ``yi`` (N,) scratch.  Forcing signals at each stage time.  Returns the interval hint."""
+    for s in range(first, last):
+        for i in range(N):
+            acc = 0.0
+            for j in range(s):
+                acc += a[s, j] * kk[j, i]
+            yi[i] = y[i] + h * acc
+        k = signal(t + c[s] * h, kt, ky, kf, lo, hi, k, u, du)
+        frhs(yi, u, p, kk[s])
+    return k
+
+
+@nb.njit(cache=True, error_model="numpy")
 def rk_stages(t, y, p, h, a, c, b, stages, ynew, kk, yi, fresh, u, du, kt, ky, kf, lo, hi, k):
     """The stages of one explicit Runge-Kutta step of tableau (``a``, ``c``, ``b``) with ``stages`` stages from
     ``y`` at ``t`` with size ``h``: ``kk[0..stages-1]`` get the stages, ``ynew`` the new point and
@@ -264,14 +279,7 @@ def rk_stages(t, y, p, h, a, c, b, stages, ynew, kk, yi, fresh, u, du, kt, ky, k
     if not fresh:
         k = signal(t, kt, ky, kf, lo, hi, k, u, du)
         frhs(y, u, p, kk[0])
-    for s in range(1, stages):
-        for i in range(N):
-            acc = 0.0
-            for j in range(s):
-                acc += a[s, j] * kk[j, i]
-            yi[i] = y[i] + h * acc
-        k = signal(t + c[s] * h, kt, ky, kf, lo, hi, k, u, du)
-        frhs(yi, u, p, kk[s])
+    k = rk_stage_range(t, y, p, h, a, c, 1, stages, kk, yi, u, du, kt, ky, kf, lo, hi, k)
     for i in range(N):
         acc = 0.0
         for j in range(stages):
@@ -335,15 +343,7 @@ def dop853_error(h, y, ynew, err5, err3, rtol, atol):
 def dop853_extra(t, y, p, h, kk, yi, u, du, kt, ky, kf, lo, hi, k):
     """The dense output's three extra stages of the accepted step ``(t, y, h)`` into ``kk[13:16]`` (``kk[0:13]``
     from :func:`dop853_step`).  Returns the interval hint."""
-    for s in range(13, 16):
-        for i in range(N):
-            acc = 0.0
-            for j in range(s):
-                acc += D8_A[s, j] * kk[j, i]
-            yi[i] = y[i] + h * acc
-        k = signal(t + D8_C[s] * h, kt, ky, kf, lo, hi, k, u, du)
-        frhs(yi, u, p, kk[s])
-    return k
+    return rk_stage_range(t, y, p, h, D8_A, D8_C, 13, 16, kk, yi, u, du, kt, ky, kf, lo, hi, k)
 
 
 @nb.njit(cache=True, error_model="numpy")
