@@ -13,10 +13,10 @@ def test_il2_is_a_calibrate_stage_after_the_population():
     assert FITS[-1] == "il2" and FITS.index("population") < FITS.index("il2")
 
 
-def test_the_paired_sample_is_common_random_numbers():
-    """Same candidate, same answer (the untreated arm is solved once, the people and triggers fixed); a larger
-    g_il2 raises the day-15 ratio and leaves CD25 alone (CD25 does not depend on it; to the solver tolerance)."""
-    s = cal.PairedSample(patients=4, seed=3)
+def test_the_fit_sample_is_fixed():
+    """Same candidate, same answer (the people fixed); a larger g_il2 raises the day-15 blood Treg fold and
+    leaves CD25 alone (CD25 does not depend on it; to the solver tolerance)."""
+    s = cal.FitSample(patients=4, seed=3)
     base = dict(k_cd25=0.03, Emax_cd25=30.0, g_il2=0.35, k_il2_prolif=0.2)
     a, b = s.simulated(base), s.simulated(base)
     assert a == b

@@ -56,7 +56,7 @@ def write_table(rows: list[ParameterRow], path: Path) -> Path:
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     with tmp.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")  # the shipped tables are LF text: output = shipped bytes
         w.writerow(COLUMNS)
         for r in rows:
             w.writerow([r.name, r.scope, repr(r.value), repr(r.prior), r.unit, repr(r.low), repr(r.high), r.mark, r.source,

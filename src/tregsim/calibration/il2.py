@@ -6,18 +6,19 @@ Aldesleukin 1 MIU SC daily for 5 days, then every 2 weeks for 6 months.  From th
 not expanded at day 5 but at day 15 (median fold from baseline 1.26, IQR 1.21-1.33; placebo 1.01); CD25 on
 Treg at day 5 rose 2.17-fold (IQR 1.70-3.55).
 
-The model is compared seed-paired: each person of the shipped virtual RRMS population (as trials draw them)
-treated and untreated with the same immune triggers,
-the treated/untreated ratio of blood Treg (the placebo arm's 1.01 is the untreated reference), median over
-patients.  Study day d is model day d - 1 (day 1 = first injection); maintenance is assumed to start two
-weeks after the last induction dose (the abstract does not say when).
+Blood Treg in the model are the polyclonal pool ``treg_blood`` (what a blood draw counts), not the
+myelin-reactive cells of the immune core: Louapre's measure is its fold from each patient's own baseline
+(``treg_blood_fold``), median over patients of the shipped virtual RRMS population.  The pool reads only the
+drugs, so an untreated person's stays at 1 (placebo: 1.01, IQR 0.95-1.05).  The seed-paired treated/untreated
+ratio of the autoreactive peripheral Treg (:attr:`Response.treg_ratio`) is kept as a diagnostic of what the
+disease core does.  Study day d is model day d - 1 (day 1 = first injection); maintenance is assumed to start
+two weeks after the last induction dose (the abstract does not say when).
 
 ``k_cd25``, ``Emax_cd25``, ``g_il2`` and ``k_il2_prolif`` are fitted (mark F in the parameter table) by
-:func:`fit`: MAP least squares from the table's prior column to Louapre's three medians, on a fixed
-seed-paired sample (:class:`PairedSample`; the untreated arm solved once).  ``python -m
-tregsim.calibration.il2 --fit`` (or ``tregsim calibrate --only il2``) repeats it: 39 model evaluations of 384
-patients, about 30 min on two shared cores (18 CPU-minutes).  ``python -m tregsim.calibration.il2`` without
-``--fit`` prints a small grid (:func:`grid`).
+:func:`fit`: MAP least squares from the table's prior column to Louapre's three medians, on a fixed sample
+(:class:`FitSample`).  ``python -m tregsim.calibration.il2 --fit`` (or ``tregsim calibrate --only il2``)
+repeats it (timing in docs/model.md section 7).  ``python -m tregsim.calibration.il2`` without ``--fit``
+prints a small grid (:func:`grid`).
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ MS_IL2_REGIMENS = (
 
 @dataclass(frozen=True)
 class Response:
-    """Medians over patients by model day: seed-paired blood Treg and Teff (treated / untreated), the treated
-    arm's blood Treg fold from each patient's own day 0 (Louapre's measure), the untreated arm's (placebo) and
-    the CD25 fold."""
+    """Medians over patients by model day: the seed-paired ratio (treated / untreated) of the autoreactive
+    peripheral Treg and Teff of the immune core (a diagnostic), the treated arm's blood Treg fold from each
+    patient's own day 0 (the polyclonal pool: Louapre's measure), the untreated arm's (placebo) and the CD25
+    fold."""
 
     days: np.ndarray
     treg_ratio: np.ndarray
@@ -104,13 +106,13 @@ def response(regimens=MS_IL2_REGIMENS, patients: int = 16, seed: int = 7, days: 
 
 def grid(points: list[dict[str, float]], patients: int = 48, seeds: tuple[int, ...] = (7, 21)
          ) -> list[dict[str, float]]:
-    """A scan: for each point and seed, the seed-paired Treg ratio at study days 5 and 15 and CD25 at day 5, in
+    """A scan: for each point and seed, the blood Treg fold at study days 5 and 15 and CD25 at day 5, in
     ``patients`` people from the shipped virtual population (the hand-choice before the fit used one)."""
     rows = []
     for ov in points:
         for seed in seeds:
             r = response(patients=patients, seed=seed, overrides=ov, population=True, days=20)
-            rows.append({**ov, "seed": seed, "treg_day5": r.at("treg_ratio", 5), "treg_day15": r.at("treg_ratio", 15),
+            rows.append({**ov, "seed": seed, "treg_day5": r.at("treg_fold", 5), "treg_day15": r.at("treg_fold", 15),
                          "cd25_day5": r.at("cd25_fold", 5)})
     return rows
 
@@ -121,34 +123,36 @@ def grid(points: list[dict[str, float]], patients: int = 48, seeds: tuple[int, .
 PD_KEYS: tuple[str, ...] = ("k_cd25", "Emax_cd25", "g_il2", "k_il2_prolif")
 
 #: Fit targets: (name, Response field, study day, centre, half-band).  The residual is (simulated - centre) /
-#: half-band, as in the other fits (calibration/human_pk.py).  Day 15 and CD25: Louapre's median and half
-#: its IQR.  Day 5: "not expanded" (no number in the abstract): centre 1.0 (placebo 1.01), with the half-band
-#: of the day-15 IQR (assumption: the day-5 measurement was as precise as the day-15 one).
+#: half-band, as in the other fits (calibration/human_pk.py).  The measure is Louapre's: the treated patients'
+#: blood Treg (the polyclonal pool ``treg_blood``) over their own baseline.  Day 15 and CD25: Louapre's median
+#: and half its IQR.  Day 5: "not expanded" (no number in the abstract): centre 1.0 (placebo 1.01), with the
+#: half-band of the day-15 IQR (assumption: the day-5 measurement was as precise as the day-15 one).
 FIT_TARGETS: tuple[tuple[str, str, float, float, float], ...] = (
-    ("treg_day5", "treg_ratio", 5, 1.0, 0.06),
-    ("treg_day15", "treg_ratio", 15, 1.26, (1.33 - 1.21) / 2),
+    ("treg_day5", "treg_fold", 5, 1.0, 0.06),
+    ("treg_day15", "treg_fold", 15, 1.26, (1.33 - 1.21) / 2),
     ("cd25_day5", "cd25_fold", 5, 2.17, (3.55 - 1.70) / 2),
 )
-#: The fit's fixed sample: patients drawn from the shipped virtual population with this seed (their immune
-#: triggers too); the test (tests/model/test_il2.py) checks the result on an independent draw.
-FIT_PATIENTS = 384
+#: The fit's fixed sample: patients drawn from the shipped virtual population with this seed.  The blood
+#: Treg pool and CD25 read only the drug (not the patient's immune parameters or triggers), so at one dose
+#: and body weight every patient answers alike; a few people suffice, and the test (tests/model/test_il2.py)
+#: checks the result on an independent draw.
+FIT_PATIENTS = 16
 FIT_SEED = 2023
 FIT_DAYS = 15.0
-FIT_MAX_NFEV = 10
-#: Finite-difference step of the Jacobian in log parameter space: the median over patients is piecewise
-#: smooth, so the step must be coarse enough to see through its kinks.
-FIT_DIFF_STEP = 0.02
+FIT_MAX_NFEV = 30
+#: Finite-difference step of the Jacobian in log parameter space.
+FIT_DIFF_STEP = 0.01
 IL2_FIT = ("tregsim IL-2 PD fit (calibration/il2.py: MAP from the prior column, `python -m tregsim.calibration.il2 "
            "--fit` or `tregsim calibrate --only il2`, to Louapre 2023 J Neurol 270:4403 abstract medians: blood Treg "
-           "treated/untreated x1.0 at study day 5 (not expanded) and x1.26 at day 15, CD25 on Treg x2.17 at day 5; "
-           f"{FIT_PATIENTS} patients of the shipped virtual RRMS population, seed {FIT_SEED}, each treated and "
-           "untreated with the same immune triggers)")
+           "fold from baseline x1.0 at study day 5 (not expanded) and x1.26 at day 15, CD25 on Treg x2.17 at day 5; "
+           f"{FIT_PATIENTS} patients of the shipped virtual RRMS population, seed {FIT_SEED}; blood Treg = the "
+           "polyclonal pool treg_blood)")
 
 
-class PairedSample:
-    """A fixed sample for the fit: the untreated arm is solved once (IL-2 parameters do not act without
-    IL-2), the treated arm again for each candidate, with the same people and immune triggers (common random
-    numbers), so that the objective changes only through the candidate."""
+class FitSample:
+    """A fixed sample for the fit: the same people each evaluation, only the candidate changes.  Only the
+    treated arm is solved: an untreated person's blood Treg pool stays exactly at its baseline (it reads only
+    the drugs), so the treated fold from baseline is Louapre's measure as it is."""
 
     def __init__(self, patients: int = FIT_PATIENTS, seed: int = FIT_SEED, days: float = FIT_DAYS,
                  regimens=MS_IL2_REGIMENS, disease: str = "rrms"):
@@ -163,29 +167,21 @@ class PairedSample:
         self.each = population_overrides(patients, seed)
         self.t = np.arange(0.0, days + 1e-9, 1.0)
         self.solver = EnsembleSolver()
-        self.untreated = self._treg(parse_protocol(base), {})
         self.evaluations = 0
 
-    def _run(self, protocol, overrides: dict[str, float]) -> dict[int, dict[str, np.ndarray]]:
+    def medians(self, values: dict[str, float]) -> dict[str, np.ndarray]:
+        """Median over patients, by model day, of the blood Treg fold from baseline and the CD25 fold."""
         from tregsim.model.observables import compute
         from tregsim.model.subject import build_subject
         from tregsim.simulate import solve_chunk
 
-        subs = [build_subject(protocol, i, self.seed, overrides={**self.each[i], **overrides})
-                for i in range(self.patients)]
-        return {s.index: compute("human", y, s.p, s.values) for s, y, err in solve_chunk(self.solver, subs, self.t)
-                if err is None}
-
-    def _treg(self, protocol, overrides: dict[str, float]) -> dict[int, np.ndarray]:
-        return {i: o["treg_periphery"] for i, o in self._run(protocol, overrides).items()}
-
-    def medians(self, values: dict[str, float]) -> dict[str, np.ndarray]:
-        """Median over patients, by model day, of the treated/untreated blood Treg ratio and the CD25 fold."""
         self.evaluations += 1
-        got = self._run(self.treated, values)
-        both = sorted(set(got) & set(self.untreated))
-        return {"treg_ratio": np.median([got[i]["treg_periphery"] / self.untreated[i] for i in both], 0),
-                "cd25_fold": np.median([got[i]["treg_cd25_fold"] for i in both], 0)}
+        subs = [build_subject(self.treated, i, self.seed, overrides={**self.each[i], **values})
+                for i in range(self.patients)]
+        got = [compute("human", y, s.p, s.values) for s, y, err in solve_chunk(self.solver, subs, self.t)
+               if err is None]
+        return {"treg_fold": np.median([o["treg_blood_fold"] for o in got], 0),
+                "cd25_fold": np.median([o["treg_cd25_fold"] for o in got], 0)}
 
     def simulated(self, values: dict[str, float]) -> dict[str, float]:
         """The fit targets' simulated values for ``values``."""
@@ -210,7 +206,7 @@ class Il2Fit:
 
 def fit(patients: int = FIT_PATIENTS, seed: int = FIT_SEED, max_nfev: int = FIT_MAX_NFEV,
         progress=None) -> Il2Fit:
-    """MAP fit of :data:`PD_KEYS` to :data:`FIT_TARGETS` on a fixed paired sample, from the table's prior
+    """MAP fit of :data:`PD_KEYS` to :data:`FIT_TARGETS` on a fixed sample (:class:`FitSample`), from the table's prior
     column (log-normal priors, sd(log) = ln(high/low)/4: calibration/priors.py), by bounded least squares in
     log space (scipy.optimize.least_squares, trust region reflective)."""
     import time
@@ -225,7 +221,7 @@ def fit(patients: int = FIT_PATIENTS, seed: int = FIT_SEED, max_nfev: int = FIT_
     prior = np.log([rows[k].prior for k in PD_KEYS])
     sd = np.array([prior_sd_log(rows[k].low, rows[k].high) for k in PD_KEYS])
     lo, hi = np.log([rows[k].low for k in PD_KEYS]), np.log([rows[k].high for k in PD_KEYS])
-    sample = PairedSample(patients, seed)
+    sample = FitSample(patients, seed)
     cache: dict[bytes, tuple[np.ndarray, dict[str, float]]] = {}
 
     def evaluate(theta: np.ndarray) -> tuple[np.ndarray, dict[str, float]]:

@@ -14,7 +14,7 @@ What is written (and how an SBML tool sees tregsim's model):
 * doses, infusion starts and stops, the immunisation and that seed's immune triggers are events at fixed
   times (``time >= t``), one per time, so an SBML simulator reproduces ``tregsim simulate`` of the same
   protocol and seed;
-* the trajectory quantities: ``treg_periphery_day0`` is an initial assignment; a mouse's ``dead`` is set
+* the trajectory quantities: ``treg_blood_day0`` is an initial assignment; a mouse's ``dead`` is set
   to 1 by an event when ``score_raw`` reaches ``death_score`` (tregsim checks the score at its output
   times, the event at the crossing itself, so the two agree at every output time after the crossing).
 
@@ -265,8 +265,8 @@ def subject_document(sub: Subject, protocol: SimulationProtocol, when: _dt.datet
             continue
         _parameter(model, name, 0.0, unit, name != "dead", [desc])
     ia = model.createInitialAssignment()
-    ia.setSymbol("treg_periphery_day0")
-    ia.setMath(_math("treg_periphery", "treg_periphery_day0"))
+    ia.setSymbol("treg_blood_day0")
+    ia.setMath(_math("treg_blood", "treg_blood_day0"))
 
     # rules: assignments, then observables (those that are not a state of the same name)
     state_names = {s.name for s in STATES}

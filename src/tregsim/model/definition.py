@@ -37,6 +37,10 @@ Structure (docs/model.md explains it with sources; docs/equations.md is generate
   raises CD25 on Treg, which adds an IL-2 drive to peripheral Treg proliferation (``stim_p +
   il2_treg_drive``, multiplied by IGF-1's capacity ``aR_eff``); the intermediate-affinity receptor raises
   peripheral Teff proliferation (``aE_il2``) while exposure is high.  Without IL-2 every added term is zero.
+* Polyclonal blood Treg (``treg_blood``; what a blood draw counts, mostly not myelin-reactive): a
+  homeostatic pool with logistic turnover at ``k_treg_blood`` (human Treg double in 8 days in vivo,
+  Vukmanovic-Stejic 2006) towards a level raised by IGF1R's proliferation capacity and IL-2's drive; it reads
+  only the drugs, so the blood Treg fold does not follow relapses (MS-IL2 placebo: 1.01, IQR 0.95-1.05).
 * Damage: CNS Teff demyelinate (rate ~ (Teff_CNS / a_dam)^2, Velez), myelin is
   repaired or lost irreversibly (axon loss); Gd-enhancing lesions form in
   proportion to CNS Teff and stop enhancing after ``tau_gd``.
@@ -105,7 +109,12 @@ ASSIGNMENTS: tuple[Assignment, ...] = (
     Assignment("entry_E", "k_in * teff_periphery", "cells/day", "Teff entering the CNS across the BBB"),
     Assignment("entry_R", "k_in * treg_periphery", "cells/day", "Treg entering the CNS across the BBB"),
     Assignment("intact", "1 - demyelinated - axon_loss", "1", "intact myelin fraction"),
-) + _il2.ASSIGNMENTS
+) + _il2.ASSIGNMENTS + (
+    # the polyclonal blood Treg pool reads IL-2's drive, so it comes after the IL-2 assignments
+    Assignment("treg_blood_target", "(1 + Emax_treg * occ_treg) * (1 + il2_treg_drive)", "1",
+               "homeostatic level of the polyclonal blood Treg pool: IGF1R's proliferation capacity (as in aR_eff) "
+               "times the tonic signal (1) plus IL-2's drive"),
+)
 
 STATES: tuple[State, ...] = (
     # --- IGF-1 pharmacokinetics -------------------------------------------------
@@ -166,13 +175,19 @@ STATES: tuple[State, ...] = (
           "immunisation adjuvant effect (CFA + pertussis toxin) that makes Teff resist Treg suppression"),
     State("gd", "lesions", "k_gd * th17 * teff_cns / a_dam - gd / tau_gd",
           "expected number of gadolinium-enhancing lesions"),
-) + _il2.STATES
+) + _il2.STATES + (
+    # --- polyclonal blood Treg (what a blood draw counts) -------------------------------------------
+    State("treg_blood", "1", "k_treg_blood * treg_blood * (treg_blood_target - treg_blood)",
+          "polyclonal blood Treg (all CD4+CD25hiFOXP3+ cells, mostly not myelin-reactive), relative to a "
+          "no-drug pool with no IGF1R signal: homeostatic (logistic) turnover at k_treg_blood towards "
+          "treg_blood_target; it reads the drugs, never the autoreactive cells or relapses"),
+)
 
 #: Quantities an observable may read that depend on the trajectory, not the current state alone.  Each
 #: is one number per subject; the solvers compute it from the trajectory and an SBML export realises it
 #: with an initial assignment or an event (see :mod:`tregsim.exchange.sbml`).
 TRAJECTORY_QUANTITIES: tuple[tuple[str, str, str], ...] = (
-    ("treg_periphery_day0", "cells", "treg_periphery at day 0 (the subject's own reference)"),
+    ("treg_blood_day0", "1", "treg_blood at day 0 (the subject's own reference)"),
     ("dead", "1", "mouse: 1 from the first time score_raw reaches death_score (moribund: humane end point), "
                   "else 0; absorbing"),
 )
@@ -183,8 +198,8 @@ OBSERVABLES: tuple[Observable, ...] = (
     Observable("treg_periphery", "treg_periphery", "cells", "activated autoreactive Treg in lymphoid organs and blood"),
     Observable("teff_cns", "teff_cns", "cells", "activated autoreactive Teff in the CNS"),
     Observable("treg_cns", "treg_cns", "cells", "activated autoreactive Treg in the CNS"),
-    Observable("treg_blood_fold", "treg_periphery / treg_periphery_day0", "1",
-               "blood Treg relative to the subject's day 0"),
+    Observable("treg_blood_fold", "treg_blood / treg_blood_day0", "1",
+               "blood Treg (the polyclonal pool, treg_blood) relative to the subject's day 0"),
     Observable("igf1_total_ng_ml", "c_free + c_bound", "ng/mL", "plasma IGF-1, total"),
     Observable("igf1_free_ng_ml", "c_free", "ng/mL", "plasma IGF-1, free"),
     Observable("myelin_intact", "piecewise(0, lt(intact, 0), piecewise(1, gt(intact, 1), intact))", "1",
@@ -230,6 +245,8 @@ KINETIC_PARAMETERS: tuple[str, ...] = (
     "d1", "a_dam", "r_rem", "d2", "k_gd", "tau_gd",
     # immunisation
     "k_adj",
+    # polyclonal blood Treg
+    "k_treg_blood",
 ) + _il2.PARAMETERS  # drugs with their own pharmacology append theirs (model/drugs)
 
 #: Parameters derived from the others at a subject's baseline (computed when a subject is built, never

@@ -12,7 +12,7 @@ trajectory and documented here:
 * ``relapse`` (human): 1 while the reversibly demyelinated fraction exceeds
   ``relapse_threshold``.
 * ``gd_lesions``: the expected count of enhancing lesions (a state).
-* ``treg_blood_fold``: ``treg_periphery`` over the subject's own day-0 value.
+* ``treg_blood_fold``: the polyclonal blood Treg pool ``treg_blood`` over the subject's own day-0 value.
 * ``glucose_mmol_l``: blood glucose (a state of the minimal glucose model, both species).
 """
 
@@ -39,8 +39,8 @@ def observable_names(species: str) -> list[str]:
 
 def _trajectory_quantity(name: str, names: dict) -> np.ndarray | float:
     """The definition's TRAJECTORY_QUANTITIES from a subject's trajectory (first row: day 0)."""
-    if name == "treg_periphery_day0":
-        first = float(names["treg_periphery"][0])
+    if name == "treg_blood_day0":
+        first = float(names["treg_blood"][0])
         return first if first > 0 else np.nan
     if name == "dead":  # absorbing: dead from the first output time the raw score reaches death_score
         return np.maximum.accumulate(names["score_raw"] >= names["death_score"]).astype(float)

@@ -257,4 +257,13 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
     schedule.boluses.sort(key=lambda b: b.time)
 
     p = parameter_vector(values, switches=switches_for(list(protocol.knockouts)))
+    y0[STATE_INDEX["treg_blood"]] = treg_blood_steady(y0, p)
     return Subject(index, (int(seed), index), values, p, y0, schedule, t_end)
+
+
+def treg_blood_steady(y: np.ndarray, p: np.ndarray) -> float:
+    """The polyclonal blood Treg pool at its no-drug steady state: ``treg_blood_target`` at the state ``y``
+    (the endogenous IGF-1 baseline, no IL-2) with the subject's parameters and knockout switches ``p``."""
+    from tregsim.model.codegen import python_assignments
+
+    return float(python_assignments()(y, p)["treg_blood_target"])
