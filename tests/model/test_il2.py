@@ -138,6 +138,18 @@ def test_blood_treg_time_course_reproduces_louapre_2023(louapre_check):
     assert r.at("treg_fold", 3) < 1.05 and r.at("cd25_fold", 3) >= 1.5
 
 
+def test_blood_treg_stay_raised_through_fortnightly_maintenance():
+    """Louapre 2023 (abstract): with maintenance every 2 weeks the Treg/Teff ratio "remained elevated throughout
+    the treatment period" (6 months; no numbers given).  The model's blood Treg fold (its Teff are the
+    autoreactive core, not a blood count) stays above 1.1 from study day 15 to month 6, troughs included, and
+    does not run away (below 1.6: no accumulation beyond the induction's level by more than a third)."""
+    r = cal.response(cal.MS_IL2_REGIMENS, patients=8, days=182, seed=3, population=True)
+    held = (r.days >= 14) & (r.days <= 182)
+    assert r.treg_fold[held].min() > 1.1, LOUAPRE
+    assert r.treg_fold[held].max() < 1.6
+    assert np.all(r.placebo_fold[held] == pytest.approx(1.0, abs=1e-9))
+
+
 def test_blood_treg_do_not_follow_relapses():
     """The blood Treg pool reads the drugs only: over 60 untreated days with immune triggers (and the
     autoreactive peripheral Treg swinging with them), an RRMS patient's blood Treg fold stays 1 to solver
