@@ -119,3 +119,22 @@ def test_relapse_rate_ratio_with_an_arm_without_relapses_is_still_estimated():
     assert "exact conditional Poisson" in c.test
     same = relapse_rate_ratio(np.r_[counts[:40], counts[:40]], np.full(80, 1.84), arm, "il2", "placebo")
     assert same.test == "negative binomial rate ratio"
+
+
+def test_relapse_rate_ratio_with_sparse_counts_falls_back_to_the_exact_test():
+    """Every patient 0 or 1 relapse (a short, small trial): the NB dispersion runs to 0, its Hessian is singular
+    and the Wald CI does not exist.  The exact conditional Poisson test answers instead, with the known
+    values: 3 vs 3 relapses over equal follow-up -> ratio 1, p = 1; 1 vs 3 -> ratio 1/3, p = binomial test
+    of 1 of 4 at q = 1/2 (0.625)."""
+    import numpy as np
+
+    from tregsim.trial.statistics import relapse_rate_ratio
+
+    arm = np.array(["placebo"] * 40 + ["x"] * 40)
+    years = np.full(80, 24 * 7 / 365.25)
+    placebo = np.r_[np.ones(3), np.zeros(37)]
+    same = relapse_rate_ratio(np.r_[placebo, placebo], years, arm, "x", "placebo")
+    assert same.estimate == pytest.approx(1.0) and same.p_value == pytest.approx(1.0)
+    assert 0 < same.ci_low < 1 < same.ci_high < np.inf and "no overdispersion" in same.test
+    fewer = relapse_rate_ratio(np.r_[placebo, np.r_[1.0, np.zeros(39)]], years, arm, "x", "placebo")
+    assert fewer.estimate == pytest.approx(1 / 3) and fewer.p_value == pytest.approx(0.625)

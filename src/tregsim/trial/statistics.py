@@ -67,15 +67,21 @@ def relapse_rate_ratio(counts: np.ndarray, years: np.ndarray, arm: np.ndarray, t
     x = sm.add_constant(_arm_indicator(arm[keep], treated), has_constant="add")
     fit = NegativeBinomial(counts[keep], x, offset=np.log(years[keep])).fit(disp=0, maxiter=200)
     b, se = float(fit.params[1]), float(fit.bse[1])
+    if not (math.isfinite(b) and math.isfinite(se)):
+        # sparse counts (e.g. every patient 0 or 1): the dispersion runs to its bound 0, the Hessian is singular
+        # and the Wald interval does not exist; without overdispersion the exact conditional test is the right one
+        return exact_rate_ratio(counts, years, arm, treated, control, endpoint,
+                                reason="negative-binomial fit degenerate: no overdispersion in these counts")
     return Comparison(endpoint, treated, control, math.exp(b), math.exp(b - 1.959963984540054 * se),
                       math.exp(b + 1.959963984540054 * se), float(fit.pvalues[1]), "negative binomial rate ratio",
                       int((arm == treated).sum()), int((arm == control).sum()))
 
 
 def exact_rate_ratio(counts: np.ndarray, years: np.ndarray, arm: np.ndarray, treated: str, control: str,
-                     endpoint: str = "annualized_relapse_rate") -> Comparison:
-    """Rate ratio when an arm has no events (the negative-binomial fit does not exist: its estimate runs to 0 or
-    infinity): the exact conditional Poisson test.  Given the total count n, the treated arm's count is
+                     endpoint: str = "annualized_relapse_rate", reason: str = "an arm without events") -> Comparison:
+    """Rate ratio when the negative-binomial fit does not exist (an arm without events: its estimate runs to 0 or
+    infinity; or counts so sparse that the dispersion runs to 0 and the Hessian is singular; ``reason`` says
+    which): the exact conditional Poisson test.  Given the total count n, the treated arm's count is
     Binomial(n, q) with q = T_t r / (T_t r + T_c) under rate ratio r (T: patient-years); the two-sided p-value is
     the binomial test of r = 1 and the 95% CI the Clopper-Pearson interval of q mapped to r.  Ignores
     overdispersion (so it is anti-conservative when patients differ much)."""
@@ -84,7 +90,7 @@ def exact_rate_ratio(counts: np.ndarray, years: np.ndarray, arm: np.ndarray, tre
     tt, tc = float(years[arm == treated].sum()), float(years[arm == control].sum())
     n = xt + xc
     nt, nc = int((arm == treated).sum()), int((arm == control).sum())
-    test = "exact conditional Poisson rate ratio (an arm without events)"
+    test = f"exact conditional Poisson rate ratio ({reason})"
     if n == 0 or tt <= 0 or tc <= 0:
         return Comparison(endpoint, treated, control, math.nan, math.nan, math.nan, math.nan,
                           test + " (not estimable: no events in either arm)", nt, nc)
