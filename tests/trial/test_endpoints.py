@@ -132,3 +132,25 @@ def test_screening_reads_the_history_before_enrolment():
     assert none["relapses_prior_year"] == 0 and not eligible(none, trial.population.inclusion)
     high = screening_row(_trajectory(tl, [(100, 110)], edss=lambda t: np.full_like(t, 3.4)), tl, 1, 0, 0)
     assert high["edss_screening"] == 3.5 and not eligible(high, trial.population.inclusion)
+
+
+def test_blood_treg_fold_is_measured_with_the_sampling_error_of_two_blood_draws():
+    """Each blood sample carries a log-normal error (``treg_blood_sd_log``, from MS-IL2's placebo IQR 0.95-1.05):
+    on a flat trajectory the fold's median is 1 and its IQR that of the placebo arm; the same sample (same
+    candidate, same day) is the same number wherever it is read; sd 0 measures the model's level exactly."""
+    from tregsim.model.parameters import resolve
+    from tregsim.trial.streams import measured_blood_treg
+
+    sd = resolve("human", "rrms")["treg_blood_sd_log"]
+    tl = Timeline.of(_trial())
+    flat = Trajectory(tl.grid, np.zeros_like(tl.grid), np.zeros_like(tl.grid), np.full_like(tl.grid, 2.0),
+                      np.ones_like(tl.grid))
+    folds = np.array([patient_row(flat, tl, 7, 0, k, sd)["treg_blood_fold"] for k in range(400)])
+    assert np.median(folds) == pytest.approx(1.0, abs=0.02)
+    q1, q3 = np.percentile(folds, [25, 75])
+    assert 0.93 <= q1 <= 0.97 and 1.03 <= q3 <= 1.07  # Louapre 2023 placebo: 0.95-1.05
+    assert patient_row(flat, tl, 7, 0, 3, sd)["treg_blood_fold"] == folds[3]
+    assert measured_blood_treg(np.array([2.0]), np.array([tl.treatment_end]), sd, 7, 0, 3)[0] == pytest.approx(
+        2.0 * patient_row(flat, tl, 7, 0, 3, sd)["treg_blood_fold"]
+        * measured_blood_treg(np.array([1.0]), np.array([tl.treatment_start]), sd, 7, 0, 3)[0])
+    assert patient_row(flat, tl, 7, 0, 3)["treg_blood_fold"] == 1.0

@@ -223,7 +223,7 @@ INTERNAL_OBSERVABLES: tuple[str, ...] = ("score_raw",)
 
 #: Readout parameters (in the tables, not in the rates) that observables read.
 READOUT_PARAMETERS: tuple[str, ...] = ("score_x50", "score_n", "death_score", "edss_y50", "edss_n",
-                                       "relapse_threshold")
+                                       "relapse_threshold", "treg_blood_sd_log")
 
 STATE_NAMES: tuple[str, ...] = tuple(s.name for s in STATES)
 STATE_INDEX: dict[str, int] = {n: i for i, n in enumerate(STATE_NAMES)}

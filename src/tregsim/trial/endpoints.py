@@ -18,7 +18,9 @@ Inputs are one patient's observables on the trial's output grid (:class:`Traject
   time is the first visit of the confirmed increase (days from the start of treatment), otherwise the patient
   is censored at the last visit.
 * **EDSS change**: scored EDSS at the end of the period minus at its start.
-* **Blood Treg fold**: ``treg_blood_fold`` at the end of the period over its value at the start.
+* **Blood Treg fold**: blood Treg at the end of the period over their value at the start, each as measured:
+  the model's level times a log-normal sampling-and-assay error of one blood sample (``treg_blood_sd_log``,
+  drawn per sample from :func:`tregsim.trial.streams.measured_blood_treg`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from tregsim.trial.design import Inclusion
-from tregsim.trial.streams import lesion_counts
+from tregsim.trial.streams import lesion_counts, measured_blood_treg
 from tregsim.trial.timeline import CONFIRMATION_DAYS, PRIOR_YEAR_DAYS, Timeline, week_label
 
 #: The EDSS scale's scores: 0, then 1.0 to 10 in steps of 0.5 (Kurtzke 1983; there is no 0.5).
@@ -161,8 +163,9 @@ def eligible(row: dict[str, Any], inclusion: Inclusion) -> bool:
 
 
 def _period(traj: Trajectory, timeline: Timeline, start: float, end: float, scans: np.ndarray, seed: int,
-            replicate: int, candidate: int, suffix: str) -> dict[str, Any]:
-    """Relapses, lesions, EDSS change and Treg fold of one period [start, end] (simulation days)."""
+            replicate: int, candidate: int, suffix: str, treg_sd_log: float) -> dict[str, Any]:
+    """Relapses, lesions, EDSS change and Treg fold of one period [start, end] (simulation days); the blood
+    Treg at both ends as measured (log-normal error ``treg_sd_log`` per sample)."""
     onsets = relapse_onsets(traj.t, traj.relapse, start, end)
     years = (end - start) / 365.25
     counts = lesion_counts(traj.gd_lesions[traj.at(scans)], scans, seed, replicate, candidate)
@@ -175,27 +178,30 @@ def _period(traj: Trajectory, timeline: Timeline, start: float, end: float, scan
         f"gd_lesions_per_scan{suffix}": float(counts.mean()) if counts.size else float("nan"),
         f"edss_start{suffix}": float(e0), f"edss_end{suffix}": float(e1), f"edss_change{suffix}": float(e1 - e0),
         f"edss_change_continuous{suffix}": float(traj.edss[i1] - traj.edss[i0]),
-        f"treg_blood_fold{suffix}": float(traj.treg_blood_fold[i1] / traj.treg_blood_fold[i0]),
+        f"treg_blood_fold{suffix}": float(np.divide(*measured_blood_treg(
+            traj.treg_blood_fold[[i1, i0]], np.array([end, start]), treg_sd_log, seed, replicate, candidate))),
     }
     for d, c in zip(scans, counts):
         row[week_label("lesions", float(timeline.weeks(d)))] = int(c)
     return row
 
 
-def patient_row(traj: Trajectory, timeline: Timeline, seed: int, replicate: int, candidate: int) -> dict[str, Any]:
+def patient_row(traj: Trajectory, timeline: Timeline, seed: int, replicate: int, candidate: int,
+                treg_sd_log: float = 0.0) -> dict[str, Any]:
     """Every endpoint of one patient (the row of patients.parquet, without its identifiers).
 
     Treatment-period keys: ``relapses``, ``years``, ``annualized_relapse_rate``, ``scans``, ``lesions``,
     ``gd_lesions_per_scan``, ``edss_start`` (the baseline score), ``edss_end``, ``edss_change``,
     ``edss_change_continuous``, ``treg_blood_fold``, ``cdp_event``, ``cdp_days``, ``lesions_w<week>`` per scan
     (the enrolment scan as ``lesions_w0``) and ``edss_w<week>`` per visit.  With a baseline period the same
-    keys with the suffix ``_baseline`` describe it.
+    keys with the suffix ``_baseline`` describe it.  ``treg_sd_log``: the log-normal measurement error of one
+    blood Treg sample (the table's ``treg_blood_sd_log`` in a trial; 0 measures the model's level exactly).
     """
     row = _period(traj, timeline, timeline.treatment_start, timeline.treatment_end, timeline.treatment_scans, seed,
-                  replicate, candidate, "")
+                  replicate, candidate, "", treg_sd_log)
     if timeline.treatment_start > timeline.enrolment + 1e-9:
         row.update(_period(traj, timeline, timeline.enrolment, timeline.treatment_start, timeline.baseline_scans,
-                           seed, replicate, candidate, "_baseline"))
+                           seed, replicate, candidate, "_baseline", treg_sd_log))
     first = lesion_counts(traj.gd_lesions[traj.at(timeline.enrolment)], np.array([timeline.enrolment]), seed,
                           replicate, candidate)
     row[week_label("lesions", 0.0)] = int(first[0])

@@ -229,6 +229,10 @@ class _Run:
         self.timeline = Timeline.of(trial)
         self.arms = [arm_protocol(trial, i, hypothesis) for i in range(len(trial.arms))]
         self.n_arms = len(self.arms)
+        from tregsim.model.parameters import resolve
+
+        # the error of one blood Treg measurement (sampling and assay), read by the Treg fold endpoint
+        self.treg_sd_log = float(resolve(self.arms[0].species, self.arms[0].disease, hypothesis)["treg_blood_sd_log"])
         self.per_candidate = 1 if trial.pairing == "matched" else self.n_arms
         self.needed = size * self.per_candidate
         self.cap = int(math.ceil(self.needed * trial.population.max_screened_per_enrolled))
@@ -350,7 +354,7 @@ class _Run:
                 failures.append(TrialFailure(r, "treatment", arm, start + i, k, seed_r, str(error)))
                 continue
             ident = {"replicate": r, "arm": arm, "arm_index": a, "patient": start + i, "candidate": k, "seed": seed_r}
-            rows.append(ident | patient_row(traj, tl, self.seed, r, k)
+            rows.append(ident | patient_row(traj, tl, self.seed, r, k, self.treg_sd_log)
                         | {f"param.{n}": v for n, v in sorted(overrides[i].items())})
         return pd.DataFrame(rows), failures
 
