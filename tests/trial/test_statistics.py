@@ -138,3 +138,32 @@ def test_relapse_rate_ratio_with_sparse_counts_falls_back_to_the_exact_test():
     assert 0 < same.ci_low < 1 < same.ci_high < np.inf and "no overdispersion" in same.test
     fewer = relapse_rate_ratio(np.r_[placebo, np.r_[1.0, np.zeros(39)]], years, arm, "x", "placebo")
     assert fewer.estimate == pytest.approx(1 / 3) and fewer.p_value == pytest.approx(0.625)
+
+
+def test_hazard_ratio_with_an_arm_without_events_has_a_profile_likelihood_interval():
+    """No progression in the treated arm (low-dose IL-2 in a short trial): the Cox MLE is a hazard ratio of 0 and
+    the Wald interval does not exist.  The answer: estimate 0, 95% CI from 0 to where twice the drop of the
+    partial log-likelihood from its supremum is the chi-square(1) 95% point (3.841), likelihood-ratio p --
+    checked here against statsmodels' partial likelihood directly."""
+    from scipy import stats
+    from statsmodels.duration.hazard_regression import PHReg
+
+    rng = np.random.default_rng(0)
+    n = 24
+    t = np.r_[np.minimum(rng.exponential(300, n), 672.0), np.full(n, 672.0)]
+    e = np.r_[(t[:n] < 672).astype(int), np.zeros(n, int)]
+    arm = np.array(["placebo"] * n + ["x"] * n)
+    c = hazard_ratio(t, e, arm, "x", "placebo")
+    assert c.estimate == 0.0 and c.ci_low == 0.0 and 0 < c.ci_high < 1 and "profile-likelihood" in c.test
+    model = PHReg(t, (arm == "x").astype(float)[:, None], status=e, ties="breslow")
+    sup = model.loglike(np.array([-60.0]))
+    assert 2 * (sup - model.loglike(np.array([np.log(c.ci_high)]))) == pytest.approx(stats.chi2.ppf(0.95, 1), rel=1e-6)
+    assert c.p_value == pytest.approx(stats.chi2.sf(2 * (sup - model.loglike(np.array([0.0]))), 1), rel=1e-9)
+    assert c.p_value < 1e-3
+    # known answer: one event (day 100) with all 2n at risk: L(b) = 1 / (n + n e^b), so the upper limit solves
+    # 2 ln(1 + e^b) = 3.841 (e^b = e^1.9207 - 1 = 5.83) and the likelihood-ratio statistic is 2 ln 2 (p 0.239)
+    t1 = np.r_[100.0, np.full(2 * n - 1, 672.0)]
+    e1 = np.r_[1, np.zeros(2 * n - 1, int)]
+    c1 = hazard_ratio(t1, e1, arm, "x", "placebo")
+    assert c1.estimate == 0.0 and c1.ci_high == pytest.approx(np.exp(stats.chi2.ppf(0.95, 1) / 2) - 1, rel=1e-6)
+    assert c1.p_value == pytest.approx(stats.chi2.sf(2 * np.log(2), 1), rel=1e-9)

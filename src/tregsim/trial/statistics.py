@@ -10,7 +10,10 @@ Every function compares one treatment arm with its control on per-patient data a
   patient as cluster (exchangeable working correlation, NB working variance alpha = 1, robust sandwich
   standard errors, which keep the inference valid whatever the working variance); the estimate is the rate ratio.
 * :func:`hazard_ratio` -- time to 12-week confirmed disability progression: Cox proportional hazards
-  (lifelines), censored at the end of follow-up; the estimate is the hazard ratio.
+  (lifelines), censored at the end of follow-up; the estimate is the hazard ratio.  When one arm has no
+  event the estimate is the boundary (0), with a profile-likelihood CI and a likelihood-ratio p-value.
+* :func:`relapse_rate_ratio` falls back to the exact conditional Poisson test (:func:`exact_rate_ratio`) when
+  an arm has no relapse or the counts are too sparse for a dispersion.
 * :func:`mean_difference` -- EDSS change, blood Treg fold: difference of arm means by OLS with
   heteroscedasticity-robust (HC3) errors.
 * :func:`paired_rate_ratio`, :func:`paired_mean_difference` -- the same for a baseline_vs_treatment design,
@@ -171,11 +174,42 @@ def hazard_ratio(time: np.ndarray, event: np.ndarray, arm: np.ndarray, treated: 
     keep = np.isin(arm, [treated, control])
     d = pd.DataFrame({"time": np.asarray(time, float)[keep], "event": np.asarray(event, int)[keep],
                       "treated": _arm_indicator(arm[keep], treated)})
+    events_t, events_c = int(d["event"][d["treated"] == 1].sum()), int(d["event"][d["treated"] == 0].sum())
+    if (events_t == 0) != (events_c == 0):
+        return _separated_hazard_ratio(d, treated, control, endpoint)
     cph = CoxPHFitter().fit(d, duration_col="time", event_col="event")
     s = cph.summary.loc["treated"]
     return Comparison(endpoint, treated, control, float(s["exp(coef)"]), float(s["exp(coef) lower 95%"]),
                       float(s["exp(coef) upper 95%"]), float(s["p"]), "Cox proportional hazards ratio",
                       int((arm == treated).sum()), int((arm == control).sum()))
+
+
+def _separated_hazard_ratio(d: pd.DataFrame, treated: str, control: str, endpoint: str) -> Comparison:
+    """Hazard ratio when one arm has no events: the partial-likelihood maximum lies at a hazard ratio of 0 (or
+    infinity), so the Wald interval does not exist.  The estimate is that boundary; the 95% CI is the
+    profile-likelihood interval (its finite end where twice the drop of the Cox partial log-likelihood from
+    its supremum reaches the chi-square(1) 95% point) and the p-value the likelihood-ratio test of a hazard
+    ratio of 1.  The partial likelihood (Breslow ties) is statsmodels' ``PHReg.loglike``."""
+    from scipy.optimize import brentq
+    from statsmodels.duration.hazard_regression import PHReg
+
+    model = PHReg(d["time"].to_numpy(float), d[["treated"]].to_numpy(float), status=d["event"].to_numpy(int),
+                  ties="breslow")
+    none_treated = int(d["event"][d["treated"] == 1].sum()) == 0
+    sign = -1.0 if none_treated else 1.0  # the direction in which the likelihood rises without bound
+    sup = float(model.loglike(np.array([sign * 60.0])))
+    crit = float(stats.chi2.ppf(0.95, 1))
+
+    def drop(beta: float) -> float:
+        return 2.0 * (sup - float(model.loglike(np.array([beta])))) - crit
+
+    edge = brentq(drop, sign * 60.0, -sign * 60.0) if drop(-sign * 60.0) > 0 else -sign * math.inf
+    p = float(stats.chi2.sf(2.0 * (sup - float(model.loglike(np.array([0.0])))), 1))
+    low, high = (0.0, math.exp(edge)) if none_treated else (math.exp(edge), math.inf)
+    arm = d["treated"].to_numpy()
+    return Comparison(endpoint, treated, control, 0.0 if none_treated else math.inf, low, high, p,
+                      "Cox proportional hazards ratio, profile-likelihood CI and likelihood-ratio p (an arm "
+                      "without events)", int((arm == 1).sum()), int((arm == 0).sum()))
 
 
 def mean_difference(values: np.ndarray, arm: np.ndarray, treated: str, control: str, endpoint: str) -> Comparison:
