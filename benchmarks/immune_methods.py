@@ -40,7 +40,7 @@ def _parity(engine: EnsembleSolver) -> float:
     """The gap of ``simulate(human_bid_year)`` to libRoadRunner rtol 1e-10 (tests/exchange/test_sbml.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.exchange.parity import human_bid_year, worst_relative_gap
-    from tregsim.exchange.sbml import sbml_string
+    from tregsim.exchange.sbml import roadrunner_time_course
     from tregsim.simulate import simulate
 
     proto = human_bid_year()
@@ -51,15 +51,8 @@ def _parity(engine: EnsembleSolver) -> float:
     if path.exists():
         got = dict(np.load(path))
     else:
-        import roadrunner
-
-        rr = roadrunner.RoadRunner(sbml_string(proto))
-        rr.integrator.relative_tolerance = 1e-10
-        rr.integrator.absolute_tolerance = 1e-12
-        rr.integrator.setValue("maximum_num_steps", 1_000_000)
-        rr.timeCourseSelections = ["time", *expected]
-        out = rr.simulate(times=list(times))
-        got = {n: np.asarray(out[n]) for n in expected}
+        out = roadrunner_time_course(proto, times, list(expected))
+        got = {n: out[n] for n in expected}
         np.savez(path, **got)
     return max(worst_relative_gap(expected, got).values())
 

@@ -59,17 +59,13 @@ class RoadRunnerPeer:
 
     def __init__(self, subject: Subject, rtol: float = 1e-8, atol: float = 1e-12):
         import libsbml
-        import roadrunner
 
-        from tregsim.exchange.sbml import subject_document
+        from tregsim.exchange.sbml import roadrunner_model, subject_document
         from tregsim.schedule import Schedule
 
         plain = Subject(subject.index, subject.seed, subject.values, subject.p, subject.y0, Schedule(), subject.t_end)
         proto = SimulationProtocol(species="human", disease="rrms", duration_days=subject.t_end)
-        self.rr = roadrunner.RoadRunner(libsbml.writeSBMLToString(subject_document(plain, proto)))
-        self.rr.integrator.relative_tolerance = rtol
-        self.rr.integrator.absolute_tolerance = atol
-        self.rr.integrator.setValue("maximum_num_steps", 1_000_000)
+        self.rr = roadrunner_model(libsbml.writeSBMLToString(subject_document(plain, proto)), rtol, atol)
         self.states = [s.name for s in STATES]
         self.selections = ["time", *self.states]
         ids = list(self.rr.model.getFloatingSpeciesIds())

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from tests.exchange.parity import TOLERANCE, human_bid_year, human_il2_combo, mouse_knockout, mouse_sc, worst_relative_gap
-from tregsim.exchange.sbml import consistency, default_protocol, sbml_document, sbml_string
+from tregsim.exchange.sbml import (consistency, default_protocol, roadrunner_time_course, sbml_document,
+                                   sbml_string)
 from tregsim.model.definition import ASSIGNMENTS, INPUTS, OBSERVABLES, STATES, SWITCHES
 from tregsim.model.observables import observable_names
 from tregsim.model.parameters import resolve
@@ -139,16 +140,11 @@ def _tregsim(proto):
 
 @pytest.mark.parametrize("name", sorted(PROTOCOLS))
 def test_libroadrunner_reproduces_tregsim(name):
-    roadrunner = pytest.importorskip("roadrunner")
+    pytest.importorskip("roadrunner")
     proto = PROTOCOLS[name]()
     res, expected = _tregsim(proto)
     times = res.data.time_day.values
-    rr = roadrunner.RoadRunner(sbml_string(proto))
-    rr.integrator.relative_tolerance = 1e-10
-    rr.integrator.absolute_tolerance = 1e-12
-    rr.integrator.setValue("maximum_num_steps", 1_000_000)
-    rr.timeCourseSelections = ["time", *expected]
-    out = rr.simulate(times=list(times))
+    out = roadrunner_time_course(proto, times, list(expected))
     assert np.allclose(out["time"], times)
     gaps = worst_relative_gap(expected, {n: out[n] for n in expected})
     assert max(gaps.values()) <= TOLERANCE, gaps
@@ -174,15 +170,12 @@ def test_copasi_reproduces_tregsim_on_the_mouse_protocol():
 
 def test_death_is_an_event_that_copies_the_death_rule():
     """An animal that dies: alive drops to 0 and the score reads 5 in both tregsim and libRoadRunner."""
-    roadrunner = pytest.importorskip("roadrunner")
+    pytest.importorskip("roadrunner")
     proto = mouse_sc().model_copy(update={"disease": "eae_severe", "regimens": [], "seed": 0})
     res, expected = _tregsim(proto)
     if expected["alive"].min() > 0:
         pytest.fail("the severe-EAE animal was expected to die; pick another seed")
-    rr = roadrunner.RoadRunner(sbml_string(proto))
-    rr.integrator.relative_tolerance, rr.integrator.absolute_tolerance = 1e-10, 1e-12
-    rr.timeCourseSelections = ["time", "alive", "clinical_score"]
-    out = rr.simulate(times=list(res.data.time_day.values))
+    out = roadrunner_time_course(proto, res.data.time_day.values, ["alive", "clinical_score"])
     np.testing.assert_array_equal(out["alive"], expected["alive"])
     assert max(worst_relative_gap({"s": expected["clinical_score"]}, {"s": out["clinical_score"]}).values()) <= TOLERANCE
 

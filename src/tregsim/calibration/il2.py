@@ -65,6 +65,30 @@ def population_overrides(patients: int, seed: int) -> list[dict[str, float]]:
     return default_population().sample(patients, np.random.default_rng(seed))
 
 
+def _arms(regimens, days: float, disease: str, patients: int):
+    """The treated and the untreated protocol of a human ``disease`` over ``days`` (daily output)."""
+    from tregsim.protocol import parse_protocol
+
+    base = dict(kind="simulation", species="human", disease=disease, duration_days=days, output_every_hours=24,
+                subjects=patients)
+    # a regimen that starts after the run (MS-IL2's maintenance, from day 18) does not act within it
+    return (parse_protocol({**base, "regimens": [dict(r) for r in regimens if r["start_day"] < days]}),
+            parse_protocol(base))
+
+
+def _observables(protocol, each: list[dict[str, float]], seed: int, t: np.ndarray, solver,
+                 overrides: dict[str, float] | None = None) -> dict[int, dict[str, np.ndarray]]:
+    """Contract observables at ``t`` of person i (parameters ``each[i]``, then ``overrides``) under ``protocol``,
+    by subject index; a person whose solve fails is left out."""
+    from tregsim.model.observables import compute
+    from tregsim.model.subject import build_subject
+    from tregsim.simulate import solve_chunk
+
+    subs = [build_subject(protocol, i, seed, overrides={**each[i], **(overrides or {})} or None)
+            for i in range(len(each))]
+    return {s.index: compute("human", y, s.p, s.values) for s, y, err in solve_chunk(solver, subs, t) if err is None}
+
+
 def response(regimens=MS_IL2_REGIMENS, patients: int = 16, seed: int = 7, days: float = 30.0,
              overrides: dict[str, float] | None = None, disease: str = "rrms", population: bool = False) -> Response:
     """Seed-paired response of ``patients`` people with ``disease`` to ``regimens``.
@@ -75,24 +99,11 @@ def response(regimens=MS_IL2_REGIMENS, patients: int = 16, seed: int = 7, days: 
             patient has the table's values and only the immune triggers differ.
     """
     from tregsim.engine.ensemble import EnsembleSolver
-    from tregsim.model.observables import compute
-    from tregsim.model.subject import build_subject
-    from tregsim.protocol import parse_protocol
-    from tregsim.simulate import solve_chunk
 
-    base = dict(kind="simulation", species="human", disease=disease, duration_days=days, output_every_hours=24,
-                subjects=patients)
-    # a regimen that starts after the run (MS-IL2's maintenance, from day 18) does not act within it
-    arms = [parse_protocol({**base, "regimens": [dict(r) for r in regimens if r["start_day"] < days]}),
-            parse_protocol(base)]
     each = population_overrides(patients, seed) if population else [{} for _ in range(patients)]
     t = np.arange(0.0, days + 1e-9, 1.0 / 24.0)
     solver = EnsembleSolver()
-    obs = []
-    for p in arms:
-        subs = [build_subject(p, i, seed, overrides={**each[i], **(overrides or {})} or None) for i in range(patients)]
-        got = {s.index: compute("human", y, s.p, s.values) for s, y, err in solve_chunk(solver, subs, t) if err is None}
-        obs.append(got)
+    obs = [_observables(p, each, seed, t, solver, overrides) for p in _arms(regimens, days, disease, patients)]
     both = sorted(set(obs[0]) & set(obs[1]))
 
     def med(f) -> np.ndarray:
@@ -157,12 +168,8 @@ class FitSample:
     def __init__(self, patients: int = FIT_PATIENTS, seed: int = FIT_SEED, days: float = FIT_DAYS,
                  regimens=MS_IL2_REGIMENS, disease: str = "rrms"):
         from tregsim.engine.ensemble import EnsembleSolver
-        from tregsim.protocol import parse_protocol
 
-        base = dict(kind="simulation", species="human", disease=disease, duration_days=days,
-                    output_every_hours=24, subjects=patients)
-        # a regimen that starts after the run (MS-IL2's maintenance, from day 18) does not act within it
-        self.treated = parse_protocol({**base, "regimens": [dict(r) for r in regimens if r["start_day"] < days]})
+        self.treated = _arms(regimens, days, disease, patients)[0]
         self.seed, self.patients = seed, patients
         self.each = population_overrides(patients, seed)
         self.t = np.arange(0.0, days + 1e-9, 1.0)
@@ -171,15 +178,8 @@ class FitSample:
 
     def medians(self, values: dict[str, float]) -> dict[str, np.ndarray]:
         """Median over patients, by model day, of the blood Treg fold from baseline and the CD25 fold."""
-        from tregsim.model.observables import compute
-        from tregsim.model.subject import build_subject
-        from tregsim.simulate import solve_chunk
-
         self.evaluations += 1
-        subs = [build_subject(self.treated, i, self.seed, overrides={**self.each[i], **values})
-                for i in range(self.patients)]
-        got = [compute("human", y, s.p, s.values) for s, y, err in solve_chunk(self.solver, subs, self.t)
-               if err is None]
+        got = list(_observables(self.treated, self.each, self.seed, self.t, self.solver, values).values())
         return {"treg_fold": np.median([o["treg_blood_fold"] for o in got], 0),
                 "cd25_fold": np.median([o["treg_cd25_fold"] for o in got], 0)}
 

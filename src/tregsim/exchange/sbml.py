@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import libsbml
+import numpy as np
 
 from tregsim.exchange import annotations as ann
 from tregsim.exchange.sbml_units import add_unit_definition
@@ -335,6 +336,28 @@ def sbml_string(protocol: SimulationProtocol | None = None, seed: int | None = N
                 species: str = "mouse") -> str:
     """The SBML text of :func:`sbml_document`."""
     return libsbml.writeSBMLToString(sbml_document(protocol, seed, subject, species))
+
+
+def roadrunner_model(sbml: str, rtol: float = 1e-10, atol: float = 1e-12):
+    """A libRoadRunner instance on SBML text: CVODE at ``rtol``/``atol``, up to 10^6 internal steps per
+    output interval (the parity tests', the bench peer's and the benchmarks' one set-up)."""
+    import roadrunner
+
+    rr = roadrunner.RoadRunner(sbml)
+    rr.integrator.relative_tolerance = rtol
+    rr.integrator.absolute_tolerance = atol
+    rr.integrator.setValue("maximum_num_steps", 1_000_000)
+    return rr
+
+
+def roadrunner_time_course(protocol: SimulationProtocol, times, selections, rtol: float = 1e-10,
+                           atol: float = 1e-12) -> dict[str, np.ndarray]:
+    """``selections`` (SBML ids) at ``times`` (days), simulated by libRoadRunner on ``protocol``'s export
+    (events included), keyed by id, with ``time``."""
+    rr = roadrunner_model(sbml_string(protocol), rtol, atol)
+    rr.timeCourseSelections = ["time", *selections]
+    out = rr.simulate(times=[float(x) for x in times])
+    return {n: np.asarray(out[n]) for n in ["time", *selections]}
 
 
 def write_document(path: str | Path, doc: libsbml.SBMLDocument) -> Path:

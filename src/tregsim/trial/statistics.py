@@ -176,7 +176,7 @@ def hazard_ratio(time: np.ndarray, event: np.ndarray, arm: np.ndarray, treated: 
                       "treated": _arm_indicator(arm[keep], treated)})
     events_t, events_c = int(d["event"][d["treated"] == 1].sum()), int(d["event"][d["treated"] == 0].sum())
     if (events_t == 0) != (events_c == 0):
-        return _separated_hazard_ratio(d, treated, control, endpoint)
+        return _separated_hazard_ratio(d, treated, control, endpoint, none_treated=events_t == 0)
     cph = CoxPHFitter().fit(d, duration_col="time", event_col="event")
     s = cph.summary.loc["treated"]
     return Comparison(endpoint, treated, control, float(s["exp(coef)"]), float(s["exp(coef) lower 95%"]),
@@ -184,18 +184,19 @@ def hazard_ratio(time: np.ndarray, event: np.ndarray, arm: np.ndarray, treated: 
                       int((arm == treated).sum()), int((arm == control).sum()))
 
 
-def _separated_hazard_ratio(d: pd.DataFrame, treated: str, control: str, endpoint: str) -> Comparison:
+def _separated_hazard_ratio(d: pd.DataFrame, treated: str, control: str, endpoint: str, none_treated: bool
+                            ) -> Comparison:
     """Hazard ratio when one arm has no events: the partial-likelihood maximum lies at a hazard ratio of 0 (or
     infinity), so the Wald interval does not exist.  The estimate is that boundary; the 95% CI is the
     profile-likelihood interval (its finite end where twice the drop of the Cox partial log-likelihood from
     its supremum reaches the chi-square(1) 95% point) and the p-value the likelihood-ratio test of a hazard
-    ratio of 1.  The partial likelihood (Breslow ties) is statsmodels' ``PHReg.loglike``."""
+    ratio of 1.  ``none_treated``: the treated arm is the one without events (else the control arm).  The
+    partial likelihood (Breslow ties) is statsmodels' ``PHReg.loglike``."""
     from scipy.optimize import brentq
     from statsmodels.duration.hazard_regression import PHReg
 
     model = PHReg(d["time"].to_numpy(float), d[["treated"]].to_numpy(float), status=d["event"].to_numpy(int),
                   ties="breslow")
-    none_treated = int(d["event"][d["treated"] == 1].sum()) == 0
     sign = -1.0 if none_treated else 1.0  # the direction in which the likelihood rises without bound
     sup = float(model.loglike(np.array([sign * 60.0])))
     crit = float(stats.chi2.ppf(0.95, 1))
