@@ -38,3 +38,21 @@ def test_report_renders_with_figures_in_headless_chromium(tmp_path):
     shot = tmp_path / "shot.png"
     assert check_report.render(path, shot) == 3
     assert shot.stat().st_size > 10000
+
+
+def test_human_panels_follow_the_drugs_a_protocol_gives():
+    """An IL-2 protocol shows IL-2, CD25 and blood Treg (not a flat endogenous IGF-1); an IGF-1 protocol its free
+    IGF-1 and glucose; an undosed human the IGF-1 baseline panels; a mouse its fixed panels."""
+    from tests.conftest import human_protocol
+    from tregsim.report.figures import DEFAULT_HUMAN, DEFAULT_MOUSE, default_observables
+    from tregsim.protocol import parse_protocol
+
+    il2 = dict(drug="il2", route="sc", dose=1.0, dose_unit="MIU", every_hours=24, start_day=0, stop_day=4)
+    igf1 = dict(drug="igf1", route="sc", dose=50, dose_unit="ug/kg", every_hours=12)
+    got = default_observables(human_protocol(regimens=[il2]))
+    assert {"il2_ng_ml", "treg_cd25_fold", "treg_blood_fold"} <= set(got) and "igf1_free_ng_ml" not in got
+    both = default_observables(human_protocol(regimens=[igf1, il2]))
+    assert {"igf1_free_ng_ml", "glucose_mmol_l", "il2_ng_ml"} <= set(both)
+    assert default_observables(human_protocol()) == DEFAULT_HUMAN
+    mouse = parse_protocol(dict(kind="simulation", species="mouse", disease="eae_mog35_55", duration_days=10))
+    assert default_observables(mouse) == DEFAULT_MOUSE

@@ -19,6 +19,21 @@ if TYPE_CHECKING:
 
 DEFAULT_MOUSE = ["clinical_score", "alive", "teff_cns", "treg_cns", "igf1_free_ng_ml", "myelin_intact"]
 DEFAULT_HUMAN = ["edss", "gd_lesions", "teff_cns", "treg_cns", "igf1_total_ng_ml", "igf1_free_ng_ml"]
+#: Human panels by the drugs a protocol gives: the disease readouts and blood Treg, then each drug's exposure
+#: (an IL-2-only protocol shows IL-2 and CD25, not a flat endogenous IGF-1).
+HUMAN_DISEASE = ["edss", "gd_lesions", "teff_cns", "treg_cns", "treg_blood_fold"]
+HUMAN_DRUG = {"igf1": ["igf1_free_ng_ml", "glucose_mmol_l"], "il2": ["il2_ng_ml", "treg_cd25_fold"]}
+
+
+def default_observables(protocol) -> list[str]:
+    """The panels of a result's figure: fixed for mice; for humans the disease readouts and the exposure of the
+    drugs the protocol gives (IGF-1 total and free when it gives none)."""
+    if protocol.species == "mouse":
+        return DEFAULT_MOUSE
+    drugs = [d for d in HUMAN_DRUG if any(r.drug == d for r in protocol.regimens)]
+    if not drugs:
+        return DEFAULT_HUMAN
+    return HUMAN_DISEASE + [o for d in drugs for o in HUMAN_DRUG[d]]
 
 
 def _label(name: str) -> str:
@@ -35,7 +50,7 @@ def compare_figure(results: dict[str, SimulationResult], observables: list[str] 
     """Overlay several results (arms) panel by panel: mean line, 10-90 % band across subjects."""
     first = next(iter(results.values()))
     if observables is None:
-        observables = DEFAULT_MOUSE if first.protocol.species == "mouse" else DEFAULT_HUMAN
+        observables = default_observables(first.protocol)
     observables = [o for o in observables if o in first.data]
     nrows = int(np.ceil(len(observables) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.2 * ncols, 3.0 * nrows), squeeze=False)
@@ -52,6 +67,8 @@ def compare_figure(results: dict[str, SimulationResult], observables: list[str] 
         ax.tick_params(labelsize=7)
         if name.startswith(("teff", "treg")) and np.nanmax(first.data[name].values) > 1e4:
             ax.set_yscale("symlog", linthresh=100)
+        else:
+            ax.ticklabel_format(axis="y", useOffset=False)  # a flat curve reads as its value, not "1e-13 + x"
     for ax in list(axes.flat)[len(observables):]:
         ax.set_visible(False)
     if any(results):
