@@ -33,7 +33,7 @@ import numpy as np
 from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.model.definition import INPUT_NAMES, STATES
 from tregsim.model.observables import compute, observable_names
-from tregsim.model.subject import Subject, build_subject
+from tregsim.model.subject import Subject, build_subjects
 from tregsim.protocol import SimulationProtocol, parse_protocol
 from tregsim.schedule import segments
 from tregsim.solve.reference import ReferenceSolver
@@ -129,7 +129,7 @@ def run_case(case: str, patients: int, years: float, scipy_patients: int, refere
     proto = bench_protocol(case, patients, years)
     t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
     say(f"{case}: building {patients} patients (run-ins through the engine)")
-    subjects = [build_subject(proto, i, int(proto.seed)) for i in range(patients)]
+    subjects = build_subjects(proto, range(patients), int(proto.seed))
     engine = EnsembleSolver()  # the default: the split solve
     engine.solve_many(subjects[:1], t_out[:2])  # load the compiled engine before timing
     say(f"{case}: engine")
@@ -243,7 +243,7 @@ def reduced_cohort(case: str, patients: int, years: float, chunk: int = 256,
     engine = solver or EnsembleSolver()
     rows = np.full((patients, len(REDUCED_COLUMNS)), np.nan)
     for start in range(0, patients, chunk):
-        subjects = [build_subject(proto, i, int(proto.seed)) for i in range(start, min(start + chunk, patients))]
+        subjects = build_subjects(proto, range(start, min(start + chunk, patients)), int(proto.seed))
         out, status, _ = engine.solve_many(subjects, t_out)
         for k, sub in enumerate(subjects):
             if status[k] != 0:

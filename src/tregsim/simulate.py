@@ -15,7 +15,7 @@ import xarray as xr
 from tregsim import metrics as _metrics
 from tregsim.io import atomic_write, write_json
 from tregsim.model.observables import OBSERVABLES, compute, observable_names
-from tregsim.model.subject import build_subject
+from tregsim.model.subject import build_subjects
 from tregsim.protocol import SimulationProtocol, load_protocol, to_yaml
 from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.solve.reference import ReferenceSolver, SolveError
@@ -173,7 +173,7 @@ def simulate(protocol: SimulationProtocol | str | Path, seed: int | None = None,
     kept: list[int] = []
     failures: list[SubjectFailure] = []
     for start in range(0, protocol.n_subjects, CHUNK):
-        chunk = [build_subject(protocol, i, seed) for i in range(start, min(start + CHUNK, protocol.n_subjects))]
+        chunk = build_subjects(protocol, range(start, min(start + CHUNK, protocol.n_subjects)), seed)
         for subject, y, error in solve_chunk(solver, chunk, fine):
             if error is not None:
                 failures.append(SubjectFailure(subject.index, subject.seed, error))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tregsim.model.subject import build_subject
+from tregsim.model.subject import build_subject, build_subjects
 from tregsim.protocol import parse_protocol
 from tregsim.schedule import poisson_times
 
@@ -28,6 +28,27 @@ def test_triggers_and_run_in_do_not_depend_on_the_duration():
 def test_other_subjects_and_seeds_differ():
     a, b, c = build_subject(_human(200), 0, 9), build_subject(_human(200), 1, 9), build_subject(_human(200), 0, 10)
     assert _triggers(a, 200) != _triggers(b, 200) and _triggers(a, 200) != _triggers(c, 200)
+
+
+def test_subjects_built_together_equal_subjects_built_alone():
+    """The run-ins of a batch are solved together (in parallel); every subject is the one built alone, bit
+    for bit, with per-subject parameter overrides and knockout mice (deterministic, cached run-ins) too."""
+    proto = _human(60)
+    overrides = [None, {"trigger_rate": 60.0}, None, {"aE": 0.5}]
+    together = build_subjects(proto, [3, 0, 7, 1], 9, overrides)
+    for sub, k, ov in zip(together, [3, 0, 7, 1], overrides):
+        alone = build_subject(proto, k, 9, overrides=ov)
+        assert sub.index == k and sub.seed == (9, k)
+        assert np.array_equal(sub.y0, alone.y0) and np.array_equal(sub.p, alone.p)
+        assert _triggers(sub, 60) == _triggers(alone, 60)
+    assert not np.array_equal(together[0].y0, together[2].y0)  # distinct run-ins, not one reused
+    from tregsim.protocol import load_protocol
+
+    mice = load_protocol("bilbao2014-eae-igf1")
+    batch = build_subjects(mice, range(3), 5)
+    assert all(np.array_equal(b.y0, build_subject(mice, i, 5).y0) for i, b in enumerate(batch))
+    with pytest.raises(ValueError, match="one override"):
+        build_subjects(proto, [0, 1], 9, [None])
 
 
 def test_simulated_courses_share_the_common_period():

@@ -6,7 +6,7 @@ import numpy as np
 
 from tregsim.model.subject import build_subject
 from tregsim.trial.design import arm_protocol, parse_trial
-from tregsim.trial.subjects import base_subject, truncated, with_regimens
+from tregsim.trial.subjects import base_subjects, truncated, with_regimens
 
 TRIAL = {"kind": "trial", "population": {"size": 2, "inclusion": {"no_relapse_within_days": 14}},
          "treatment_weeks": 4, "arms": [{"name": "placebo"}, {"name": "igf1", "regimens": [
@@ -17,7 +17,7 @@ TRIAL = {"kind": "trial", "population": {"size": 2, "inclusion": {"no_relapse_wi
 def test_arm_subject_equals_build_subject_of_the_arm_protocol():
     arm = arm_protocol(parse_trial(TRIAL), 1)
     overrides = {"burn_in_days": 20.0, "aR": 0.27}
-    derived = with_regimens(base_subject(arm, 5, 123, overrides), arm)
+    derived = with_regimens(base_subjects(arm, [5], 123, [overrides])[0], arm)
     direct = build_subject(arm, 5, 123, overrides=overrides)
     assert sorted(derived.schedule.boluses, key=lambda b: (b.time, b.state)) == sorted(
         direct.schedule.boluses, key=lambda b: (b.time, b.state))

@@ -81,11 +81,11 @@ def _observables(protocol, each: list[dict[str, float]], seed: int, t: np.ndarra
     """Contract observables at ``t`` of person i (parameters ``each[i]``, then ``overrides``) under ``protocol``,
     by subject index; a person whose solve fails is left out."""
     from tregsim.model.observables import compute
-    from tregsim.model.subject import build_subject
+    from tregsim.model.subject import build_subjects
     from tregsim.simulate import solve_chunk
 
-    subs = [build_subject(protocol, i, seed, overrides={**each[i], **(overrides or {})} or None)
-            for i in range(len(each))]
+    subs = build_subjects(protocol, range(len(each)), seed,
+                          [{**each[i], **(overrides or {})} or None for i in range(len(each))])
     return {s.index: compute("human", y, s.p, s.values) for s, y, err in solve_chunk(solver, subs, t) if err is None}
 
 

@@ -26,7 +26,7 @@ from tregsim.experiments.bilbao2014 import (
     DURATION_DAYS, EAE_BY_ID, ONSET_SCORE, course_days, naive_treg_fraction, run_subjects,
 )
 from tregsim.model.parameters import load_table
-from tregsim.model.subject import build_subject
+from tregsim.model.subject import build_subjects
 from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.solve.batch import CohortSolver
 from tregsim.targets import targets_by_id
@@ -128,8 +128,7 @@ def expected_metrics(overrides: dict[str, dict[str, float]], hypothesis: str = "
         ov = overrides[exp.disease]
         mult, w = quadrature(ov["immunisation_sd_log"])
         proto = exp.protocol(hypothesis, N_NODES, 0)
-        subjects = [build_subject(proto, i, 0, overrides=ov, immunisation_multiplier=float(m))
-                    for i, m in enumerate(mult)]
+        subjects = build_subjects(proto, range(len(mult)), 0, ov, [float(m) for m in mult])
         obs = run_subjects(subjects, t, solver)
         death = ov["death_score"]
         lost = 1.0 - obs["myelin_intact"]

@@ -31,7 +31,7 @@ import numpy as np
 from tregsim.metrics import mouse_metrics
 from tregsim.model.observables import compute
 from tregsim.model.parameters import resolve
-from tregsim.model.subject import Subject, build_subject
+from tregsim.model.subject import Subject, build_subject, build_subjects
 from tregsim.protocol import HYPOTHESES, SimulationProtocol, parse_protocol
 from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.solve.batch import CohortSolver
@@ -134,7 +134,7 @@ def run_eae(exp: EAEExperiment, hypothesis: str, animals: int = 20, seed: int = 
             overrides: dict[str, float] | None = None, solver: CohortSolver | EnsembleSolver | None = None) -> Cohort:
     """One seeded cohort of ``animals`` mice."""
     proto = exp.protocol(hypothesis, animals, seed)
-    subjects = [build_subject(proto, i, seed, overrides=overrides) for i in range(animals)]
+    subjects = build_subjects(proto, range(animals), seed, overrides)
     t = np.arange(0.0, DURATION_DAYS + 1e-9, OUTPUT_STEP_DAYS)
     obs = run_subjects(subjects, t, solver)
     return Cohort(exp, t, obs, cohort_metrics(t, obs))

@@ -120,43 +120,57 @@ BURN_IN_CARRIED = {"human": IMMUNE_STATES + ("demyelinated", "gd"), "mouse": IMM
 
 
 _DETERMINISTIC_BURN_IN: dict[tuple, np.ndarray] = {}
+SPLIT_RUN_IN = False
 
 
-def _burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.random.Generator],
-             switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
-    """Run the untreated disease for ``burn_in_days`` with the subject's own triggers, so that a
-    subject enters day 0 inside its disease's dynamics rather than at an arbitrary initial state.
-
-    Without triggers the run-in is the same for every subject with the same parameters, so it is
-    computed once and cached (no random numbers are drawn in that case).
-    """
-    if values["trigger_rate"] <= 0:
-        key = (tuple(sorted(values.items())), tuple(sorted(switches.items())), y0.tobytes(), carried)
-        if key not in _DETERMINISTIC_BURN_IN:
-            if len(_DETERMINISTIC_BURN_IN) > 256:
-                _DETERMINISTIC_BURN_IN.clear()
-            _DETERMINISTIC_BURN_IN[key] = _run_burn_in(values, y0, streams, switches, carried)
-        return _DETERMINISTIC_BURN_IN[key].copy()
-    return _run_burn_in(values, y0, streams, switches, carried)
-
-
-def _run_burn_in(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.random.Generator],
-                 switches: dict[str, float], carried: tuple[str, ...]) -> np.ndarray:
-    from tregsim.engine.ensemble import EnsembleSolver
-
+def _burn_in_subject(values: dict[str, float], y0: np.ndarray, streams: dict[str, np.random.Generator],
+                     switches: dict[str, float]) -> Subject:
+    """The run-in of one subject as a subject of its own: the untreated disease for ``burn_in_days`` from
+    ``y0`` with the subject's own run-in triggers (drawn here, from their own streams)."""
     t_burn = float(values["burn_in_days"])
     sched = Schedule()
-    for state in ("teff_resting", "treg_resting"):
-        for t in poisson_times(streams[f"burn_in:{state}"], values["trigger_rate"], 0.0, t_burn):
-            sched.boluses.append(Bolus(float(t), state, values["trigger_size"]))
+    if values["trigger_rate"] > 0:
+        for state in ("teff_resting", "treg_resting"):
+            for t in poisson_times(streams[f"burn_in:{state}"], values["trigger_rate"], 0.0, t_burn):
+                sched.boluses.append(Bolus(float(t), state, values["trigger_size"]))
     sched.boluses.sort(key=lambda b: b.time)
-    warm = Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
-    # the run-in: the coupled engine (a subject's day-0 state does not change with the engine's default)
-    end = EnsembleSolver(parallel=False, split=False).solve(warm, np.array([0.0, t_burn]))[-1]
-    y = y0.copy()
-    for name in carried:
-        y[STATE_INDEX[name]] = end[STATE_INDEX[name]]
-    return y
+    return Subject(-1, (0, 0), values, parameter_vector(values, switches=switches), y0, sched, t_burn)
+
+
+def _run_burn_ins(runs: list[Subject]) -> list[np.ndarray]:
+    """The day-0 states at the end of the run-ins ``runs`` (their whole state vectors), solved together.
+
+    The coupled engine (RODAS4) in parallel over subjects: a subject's result does not depend on the
+    batch or the thread count, so a subject's day-0 state is the same whether it is built alone or with
+    others, and does not change with the engine's default.  A run-in without triggers is the same for every
+    subject with the same parameters and initial state: it is solved once and cached."""
+    from tregsim.engine.ensemble import EnsembleSolver
+
+    ends: list[np.ndarray | None] = [None] * len(runs)
+    todo: dict[tuple, list[int]] = {}
+    for k, run in enumerate(runs):
+        if run.schedule.boluses:
+            todo.setdefault(("stochastic", k), []).append(k)
+            continue
+        key = (tuple(sorted(run.values.items())), tuple(run.p), run.y0.tobytes())
+        if key in _DETERMINISTIC_BURN_IN:
+            ends[k] = _DETERMINISTIC_BURN_IN[key].copy()
+        else:
+            todo.setdefault(key, []).append(k)
+    by_length: dict[float, list[tuple]] = {}
+    for key in todo:
+        by_length.setdefault(runs[todo[key][0]].t_end, []).append(key)
+    for t_burn, keys in by_length.items():
+        batch = [runs[todo[key][0]] for key in keys]
+        out = EnsembleSolver(parallel=len(batch) > 1, split=SPLIT_RUN_IN).solve_cohort(batch, np.array([0.0, t_burn]))
+        for key, y in zip(keys, out):
+            for k in todo[key]:
+                ends[k] = y[-1].copy()
+            if key[0] != "stochastic":
+                if len(_DETERMINISTIC_BURN_IN) > 256:
+                    _DETERMINISTIC_BURN_IN.clear()
+                _DETERMINISTIC_BURN_IN[key] = y[-1].copy()
+    return ends  # type: ignore[return-value]
 
 
 #: Mayo Clinic adult male total IGF-1 reference ranges (LC-MS/MS), midpoints in ng/mL by age (years):
@@ -212,7 +226,46 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
         seed: protocol seed.
         overrides: parameter values replacing the table's (calibration, sensitivity).
         immunisation_multiplier: use this instead of the random lognormal draw (quadrature in fits).
+
+    Many subjects are built faster by :func:`build_subjects` (their run-ins solved together); the
+    subject is the same either way.
     """
+    return build_subjects(protocol, [index], seed, [overrides], [immunisation_multiplier])[0]
+
+
+def build_subjects(protocol: SimulationProtocol, indices: "list[int] | range", seed: int,
+                   overrides: "list[dict[str, float] | None] | dict[str, float] | None" = None,
+                   immunisation_multipliers: "list[float | None] | None" = None) -> list[Subject]:
+    """Draw the subjects ``indices`` of ``protocol`` under ``seed``: the same subjects as
+    :func:`build_subject` one at a time, with their run-ins solved together (in parallel).
+
+    Arguments:
+        overrides: one parameter dict (or None) per subject, or one dict for all of them.
+        immunisation_multipliers: one value (or None: the random draw) per subject.
+    """
+    indices = list(indices)
+    if overrides is None or isinstance(overrides, dict):
+        overrides = [overrides] * len(indices)
+    if immunisation_multipliers is None:
+        immunisation_multipliers = [None] * len(indices)
+    if not len(overrides) == len(immunisation_multipliers) == len(indices):
+        raise ValueError("build_subjects: one override and one immunisation multiplier per subject")
+    switches = switches_for(list(protocol.knockouts))
+    drafts = [_draw_subject(protocol, index, seed, ov, switches) for index, ov in zip(indices, overrides)]
+    pending = [k for k, d in enumerate(drafts) if d[0]["burn_in_days"] > 0]
+    ends = _run_burn_ins([_burn_in_subject(drafts[k][0], drafts[k][1], drafts[k][2], switches) for k in pending])
+    for k, end in zip(pending, ends):
+        y0 = drafts[k][1]
+        for name in BURN_IN_CARRIED[protocol.species]:
+            y0[STATE_INDEX[name]] = end[STATE_INDEX[name]]
+    return [_finish_subject(protocol, index, seed, values, y0, streams, switches, mult)
+            for index, (values, y0, streams), mult in zip(indices, drafts, immunisation_multipliers)]
+
+
+def _draw_subject(protocol: SimulationProtocol, index: int, seed: int, overrides: dict[str, float] | None,
+                  switches: dict[str, float]) -> tuple[dict[str, float], np.ndarray, dict[str, np.random.Generator]]:
+    """A subject's parameter values, its state before the run-in (PK at the endogenous steady state) and
+    its event streams."""
     values = resolve(protocol.species, protocol.disease, protocol.hypothesis)
     if overrides:
         unknown = set(overrides) - set(values)
@@ -221,10 +274,6 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
         values.update(overrides)
     if protocol.age_years is not None:
         values["ksyn"] *= age_production_factor(protocol.age_years)
-    rng = subject_rng(seed, index)
-    streams = event_streams(seed, index)
-    t_end = float(protocol.duration_days)
-
     y0 = np.zeros(len(STATES))
     steady = pk_steady_state(values)
     for name in PK_STATES:
@@ -233,10 +282,15 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
     y0[STATE_INDEX["teff_periphery"]] = values["teff0"]
     y0[STATE_INDEX["treg_periphery"]] = values["treg0"]
     y0[STATE_INDEX["axon_loss"]] = values["axon_loss0"]
+    return values, y0, event_streams(seed, index)
 
-    if values["burn_in_days"] > 0:
-        y0 = _burn_in(values, y0, streams, switches_for(list(protocol.knockouts)), BURN_IN_CARRIED[protocol.species])
 
+def _finish_subject(protocol: SimulationProtocol, index: int, seed: int, values: dict[str, float], y0: np.ndarray,
+                    streams: dict[str, np.random.Generator], switches: dict[str, float],
+                    immunisation_multiplier: float | None) -> Subject:
+    """The subject after its run-in: immunisation, triggers of the run, the protocol's doses."""
+    rng = subject_rng(seed, index)
+    t_end = float(protocol.duration_days)
     schedule = Schedule()
     # Immunisation (mouse EAE): a bolus of primed resting Teff and the adjuvant effect at day 0; one
     # lognormal "immunisation strength" per animal scales both (animal-to-animal variability).
@@ -256,7 +310,7 @@ def build_subject(protocol: SimulationProtocol, index: int, seed: int, overrides
         add_regimen(schedule, reg, t_end, protocol.weight_kg, bio, values)
     schedule.boluses.sort(key=lambda b: b.time)
 
-    p = parameter_vector(values, switches=switches_for(list(protocol.knockouts)))
+    p = parameter_vector(values, switches=switches)
     y0[STATE_INDEX["treg_blood"]] = treg_blood_steady(y0, p)
     return Subject(index, (int(seed), index), values, p, y0, schedule, t_end)
 

@@ -168,7 +168,7 @@ def untreated_outcomes(params: pd.DataFrame, years: float, replicates: int, rand
     from tregsim.engine.ensemble import EnsembleSolver
     from tregsim.engine.rodas import STATUS_TEXT
     from tregsim.model.observables import compute
-    from tregsim.model.subject import build_subject
+    from tregsim.model.subject import build_subjects
     from tregsim.protocol import parse_protocol
 
     proto = parse_protocol(dict(kind="simulation", species="human", disease="rrms", hypothesis=hypothesis,
@@ -183,7 +183,7 @@ def untreated_outcomes(params: pd.DataFrame, years: float, replicates: int, rand
         seed = replicate_seed(random_state, r)
         for start in range(0, len(rows), chunk):
             idx = range(start, min(start + chunk, len(rows)))
-            subs = [build_subject(proto, i, seed, overrides=rows[i]) for i in idx]
+            subs = build_subjects(proto, idx, seed, [rows[i] for i in idx])
             out, status, stats = solver.solve_many(subs, t)
             for k, (i, sub) in enumerate(zip(idx, subs)):
                 if status[k] != 0:

@@ -57,7 +57,7 @@ from tregsim.trial.population import default_population
 from tregsim.trial.population_api import PatientSource, population_fingerprint
 from tregsim.trial.power import PowerCurve, power_at, scaled_curve
 from tregsim.trial.streams import population_rng, replicate_seed
-from tregsim.trial.subjects import base_subject, truncated, with_regimens
+from tregsim.trial.subjects import base_subjects, truncated, with_regimens
 from tregsim.trial.timeline import Timeline
 
 #: Patients solved together by the engine (and written per chunk file).
@@ -251,15 +251,19 @@ class _Run:
 
     # -------------------------------------------------------------- patients
 
-    def _candidate(self, r: int, k: int) -> tuple[Subject, dict[str, float]]:
-        """Candidate k of replicate r, untreated over the whole run (cached between screening and treatment)."""
-        if (r, k) in self._cache:
-            return self._cache[(r, k)]
-        overrides = dict(self.population.sample(1, population_rng(self.seed, r, k))[0])
-        sub = base_subject(self.arms[0], k, replicate_seed(self.seed, r), overrides)
-        if len(self._cache) < _CACHE_MAX:
-            self._cache[(r, k)] = (sub, overrides)
-        return sub, overrides
+    def _candidates(self, r: int, ks: "list[int] | range") -> list[tuple[Subject, dict[str, float]]]:
+        """Candidates ``ks`` of replicate r, untreated over the whole run (cached between screening and
+        treatment); those not cached are built together (their run-ins solved in parallel)."""
+        missing = [k for k in ks if (r, k) not in self._cache]
+        built: dict[int, tuple[Subject, dict[str, float]]] = {}
+        if missing:
+            overrides = [dict(self.population.sample(1, population_rng(self.seed, r, k))[0]) for k in missing]
+            subs = base_subjects(self.arms[0], missing, replicate_seed(self.seed, r), overrides)
+            for k, sub, ov in zip(missing, subs, overrides):
+                built[k] = (sub, ov)
+                if len(self._cache) < _CACHE_MAX:
+                    self._cache[(r, k)] = (sub, ov)
+        return [self._cache[(r, k)] if (r, k) in self._cache else built[k] for k in ks]
 
     # -------------------------------------------------------------- screening
 
@@ -271,7 +275,7 @@ class _Run:
         ident = [{"replicate": r, "candidate": k, "seed": seed_r} for k in candidates]
         if not inc.active:  # everyone is eligible: nothing to simulate before enrolment
             return pd.DataFrame([i | {"status": "ok", "eligible": True, "message": ""} for i in ident])
-        bases = [self._candidate(r, k)[0] for k in candidates]
+        bases = [sub for sub, _ in self._candidates(r, candidates)]
         grid = tl.grid[tl.grid <= tl.enrolment + 1e-9]
         if tl.enrolment <= 0:
             solved = [(b, b.y0[None, :], None) for b in bases]  # screening at day 0: the entry state
@@ -338,8 +342,7 @@ class _Run:
         seed_r = replicate_seed(self.seed, r)
         arm = self.trial.arms[a].name
         subjects, overrides = [], []
-        for k in candidates:
-            base, ov = self._candidate(r, k)
+        for k, (base, ov) in zip(candidates, self._candidates(r, candidates)):
             subjects.append(with_regimens(base, self.arms[a]) if self.arms[a].regimens else base)
             overrides.append(ov)
             if self.trial.pairing != "matched" or a == self.n_arms - 1:

@@ -1,8 +1,8 @@
 """A trial's virtual patients as engine subjects: one untreated build per candidate, then each arm's doses.
 
-:func:`tregsim.model.subject.build_subject` runs every subject's one-year untreated burn-in (about 0.2 s,
-serially), which is the same for a candidate in every arm and in screening.  So a candidate is built once,
-untreated, for the trial's whole run (:func:`base_subject`); screening reads the same subject cut at
+:func:`tregsim.model.subject.build_subjects` runs every subject's one-year untreated burn-in (tens of ms each,
+solved together), which is the same for a candidate in every arm and in screening.  So a candidate is built
+once, untreated, for the trial's whole run (:func:`base_subjects`); screening reads the same subject cut at
 enrolment (:func:`truncated`), and each arm adds its regimens to a copy (:func:`with_regimens`), exactly as
 ``build_subject`` lays them out (tested to give the same subject as building the arm's protocol directly).
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tregsim.model.subject import Subject, build_subject
+from tregsim.model.subject import Subject, build_subjects
 from tregsim.protocol import SimulationProtocol
 from tregsim.schedule import Schedule, add_regimen
 
@@ -21,9 +21,11 @@ def untreated(arm: SimulationProtocol) -> SimulationProtocol:
     return arm.model_copy(update={"regimens": []})
 
 
-def base_subject(protocol: SimulationProtocol, candidate: int, seed: int, overrides: dict[str, float]) -> Subject:
-    """Candidate ``candidate`` untreated over the whole run (``protocol`` without regimens)."""
-    return build_subject(untreated(protocol), candidate, seed, overrides=overrides or None)
+def base_subjects(protocol: SimulationProtocol, candidates: list[int], seed: int,
+                  overrides: list[dict[str, float]]) -> list[Subject]:
+    """Candidates ``candidates`` (with their parameter ``overrides``) untreated over the whole run
+    (``protocol`` without regimens), their run-ins solved together."""
+    return build_subjects(untreated(protocol), candidates, seed, [ov or None for ov in overrides])
 
 
 def truncated(subject: Subject, t_end: float) -> Subject:
@@ -32,7 +34,7 @@ def truncated(subject: Subject, t_end: float) -> Subject:
 
 
 def with_regimens(subject: Subject, protocol: SimulationProtocol) -> Subject:
-    """A copy of an untreated ``subject`` given ``protocol``'s regimens (as ``build_subject`` adds them)."""
+    """A copy of an untreated ``subject`` given ``protocol``'s regimens (as ``build_subjects`` adds them)."""
     schedule = Schedule(boluses=list(subject.schedule.boluses), infusions=list(subject.schedule.infusions),
                         igf1_dosed=subject.schedule.igf1_dosed,
                         igf1_presystemic_loss=subject.schedule.igf1_presystemic_loss,
