@@ -3,6 +3,12 @@ chunks and reduced to one row per patient (tregsim.bench.reduced_cohort); each s
 its peak RSS is its own.
 
     PYTHONPATH=src python benchmarks/memory.py [--sizes 1000 10000 30000] [--case untreated] [--out file.json]
+
+A run too long for one sitting (10^6 patients x 2 years: many hours on a 2-core machine) goes through
+tregsim.bench.resumable_memory_run: chunks written atomically to a directory, resumed where a stopped run left
+off, the peak memory of every part recorded; run it again (same arguments) until the summary says complete:
+
+    PYTHONPATH=src python benchmarks/memory.py --resume-dir runs/memory-1e6 --patients 1000000 [--max-hours 2]
 """
 
 from __future__ import annotations
@@ -23,7 +29,21 @@ def main() -> None:
     ap.add_argument("--years", type=float, default=2.0)
     ap.add_argument("--chunk", type=int, default=256)
     ap.add_argument("--out")
+    ap.add_argument("--resume-dir", help="one resumable run of --patients in this directory (see above)")
+    ap.add_argument("--patients", type=int, default=1_000_000)
+    ap.add_argument("--max-hours", type=float, help="stop this part after about this long (resume later)")
     a = ap.parse_args()
+    if a.resume_dir:
+        from tregsim.bench import resumable_memory_run
+
+        def progress(done: int, total: int) -> None:
+            if done % 10 == 0 or done == total:
+                print(f"chunks {done}/{total}", flush=True)
+
+        summary = resumable_memory_run(a.resume_dir, a.case, a.patients, a.years, a.chunk,
+                                       None if a.max_hours is None else a.max_hours * 3600.0, progress)
+        print(json.dumps({k: v for k, v in summary.items() if k != "failed_seeds"} | {"failed": len(summary["failed_seeds"])}))
+        return
     results = []
     for n in a.sizes:
         r = subprocess.run([sys.executable, "-c", PROBE, a.case, str(n), str(a.years), str(a.chunk)],

@@ -45,3 +45,26 @@ def test_reduced_cohort_rows_do_not_depend_on_the_chunking():
     whole = reduced_cohort("untreated", 5, 0.2, chunk=5)
     assert small.shape == (5, len(REDUCED_COLUMNS)) and np.all(small[:, -1] == 0)
     np.testing.assert_array_equal(small, whole)
+
+
+def test_resumable_memory_run_resumes_and_refuses_another_run(tmp_path):
+    """A stopped run resumes: only the chunk that is missing is computed again, and the rows are those of the
+    one-sitting reduced cohort; a directory holding another run is refused."""
+    import glob
+
+    import pytest
+
+    from tregsim.bench import reduced_cohort, resumable_memory_run
+
+    d = str(tmp_path / "run")
+    first = resumable_memory_run(d, "untreated", 5, 0.2, chunk=2)
+    assert first["complete"] and first["patients_done"] == 5 and first["failed_seeds"] == []
+    assert first["peak_mib"] >= first["baseline_peak_mib"] > 0
+    os.remove(os.path.join(d, "rows-000000002.npy"))  # as if the run had stopped before that chunk
+    again = resumable_memory_run(d, "untreated", 5, 0.2, chunk=2)
+    parts = [json.load(open(p, encoding="utf-8")) for p in sorted(glob.glob(os.path.join(d, "part-*.json")))]
+    assert again["complete"] and again["parts"] == 2 and sorted(p["chunks"] for p in parts) == [1, 3]
+    rows = np.concatenate([np.load(p) for p in sorted(glob.glob(os.path.join(d, "rows-*.npy")))])
+    np.testing.assert_array_equal(rows, reduced_cohort("untreated", 5, 0.2, chunk=5))
+    with pytest.raises(ValueError, match="different run"):
+        resumable_memory_run(d, "untreated", 6, 0.2, chunk=2)

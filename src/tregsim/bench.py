@@ -230,46 +230,152 @@ def run_bench(patients: int = 32, years: float = 2.0, scipy_patients: int = 2, r
 REDUCED_COLUMNS = ("relapses", "edss_end", "gd_mean", "myelin_intact_end", "failed")
 
 
+def reduced_chunk(case: str, start: int, stop: int, years: float, solver: EnsembleSolver) -> np.ndarray:
+    """Patients ``start`` .. ``stop - 1`` of the bench population, built, solved and reduced to one row each
+    (:data:`REDUCED_COLUMNS`); relapses (onsets of the ``relapse`` observable), EDSS at the end, mean
+    Gd-enhancing lesions, intact myelin at the end, 1 if the solve failed (the row is NaN then)."""
+    proto = bench_protocol(case, stop - start, years)
+    t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
+    rows = np.full((stop - start, len(REDUCED_COLUMNS)), np.nan)
+    subjects = build_subjects(proto, range(start, stop), int(proto.seed))
+    out, status, _ = solver.solve_many(subjects, t_out)
+    for k, sub in enumerate(subjects):
+        if status[k] != 0:
+            rows[k, -1] = 1.0
+            continue
+        o = _observables(sub, out[k])
+        onsets = np.count_nonzero(np.diff(o["relapse"]) > 0.5)
+        rows[k] = (onsets, o["edss"][-1], float(np.mean(o["gd_lesions"])), o["myelin_intact"][-1], 0.0)
+    return rows
+
+
 def reduced_cohort(case: str, patients: int, years: float, chunk: int = 256,
                    solver: EnsembleSolver | None = None) -> np.ndarray:
     """Patients of the bench population simulated ``chunk`` at a time (built, solved, reduced, dropped), so
     memory holds one chunk's trajectories and one small row per patient: shape (patients,
-    len(REDUCED_COLUMNS)); relapses (onsets of the ``relapse`` observable), EDSS at the end, mean Gd-enhancing
-    lesions, intact myelin at the end, 1 if the solve failed (the row is NaN then).  Patient i is the bench's
-    patient i whatever ``chunk`` (the protocol's subject-year limit bounds one simulate call; here only a
-    chunk is ever held)."""
-    proto = bench_protocol(case, min(patients, chunk), years)
-    t_out = np.arange(0.0, proto.duration_days + 1e-9, 1.0)
+    len(REDUCED_COLUMNS)) (see :func:`reduced_chunk`).  Patient i is the bench's patient i whatever
+    ``chunk``."""
     engine = solver or EnsembleSolver()
     rows = np.full((patients, len(REDUCED_COLUMNS)), np.nan)
     for start in range(0, patients, chunk):
-        subjects = build_subjects(proto, range(start, min(start + chunk, patients)), int(proto.seed))
-        out, status, _ = engine.solve_many(subjects, t_out)
-        for k, sub in enumerate(subjects):
-            if status[k] != 0:
-                rows[sub.index, -1] = 1.0
-                continue
-            o = _observables(sub, out[k])
-            onsets = np.count_nonzero(np.diff(o["relapse"]) > 0.5)
-            rows[sub.index] = (onsets, o["edss"][-1], float(np.mean(o["gd_lesions"])), o["myelin_intact"][-1], 0.0)
-        del out
+        stop = min(start + chunk, patients)
+        rows[start:stop] = reduced_chunk(case, start, stop, years, engine)
     return rows
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident memory so far (MiB; ``ru_maxrss`` is KiB on Linux, bytes on macOS)."""
+    import resource
+    import sys
+
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
 
 
 def memory_probe(case: str, patients: int, years: float, chunk: int = 256) -> dict:
     """Peak resident memory of :func:`reduced_cohort` in this process (run it in a fresh one): the
     baseline after loading the engine, the peak after the run, and the wall time."""
-    import resource
-    import sys
-
-    def peak_mib() -> float:  # ru_maxrss: KiB on Linux, bytes on macOS
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return rss / (1024.0 * 1024.0) if sys.platform == "darwin" else rss / 1024.0
-
     reduced_cohort(case, 2, 0.1, chunk)  # load the compiled engines and the tables
-    base = peak_mib()
+    base = peak_rss_mib()
     t0 = time.perf_counter()
     rows = reduced_cohort(case, patients, years, chunk)
     return {"case": case, "patients": patients, "years": years, "chunk": chunk, "baseline_peak_mib": base,
-            "peak_mib": peak_mib(), "seconds": time.perf_counter() - t0,
+            "peak_mib": peak_rss_mib(), "seconds": time.perf_counter() - t0,
             "failed": int(np.nansum(rows[:, -1])), "rows_mib": rows.nbytes / 2**20}
+
+
+def _write_atomic(path: str, data: "dict | np.ndarray") -> None:
+    """``data`` (a dict as JSON, an array as .npy) to ``path`` through a temporary file and a rename, so a
+    reader never sees half a file."""
+    import json
+
+    tmp = f"{path}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as f:
+        if isinstance(data, dict):
+            f.write(json.dumps(data, indent=2).encode())
+        else:
+            np.save(f, data)
+    os.replace(tmp, path)
+
+
+def resumable_memory_run(directory: str, case: str = "untreated", patients: int = 1_000_000, years: float = 2.0,
+                         chunk: int = 256, max_seconds: float | None = None,
+                         progress: Callable[[int, int], None] | None = None) -> dict:
+    """The memory benchmark for runs longer than one sitting: :func:`reduced_cohort` of ``patients``, each
+    chunk's rows written atomically to ``directory/rows-<first patient>.npy`` and skipped when already there,
+    so a run that stops (crash, ``max_seconds`` reached, machine handed back) resumes where it stopped.
+
+    ``directory/identity.json`` fixes the run (case, patients, years, chunk, model); a different run in the
+    same directory is refused.  This process (a *part* of the run) keeps ``directory/part-<start time>-<pid>.json``
+    up to date after every chunk: chunks it computed, its peak resident memory (after loading, and overall) and
+    its wall time.  Returns the run's summary so far (also ``directory/summary.json``): patients done, failed
+    patients (bench seed and index), the peak over all parts, and whether the run is complete."""
+    import json
+
+    from tregsim.trial.run import model_fingerprint
+
+    os.makedirs(directory, exist_ok=True)
+    identity = {"case": case, "patients": int(patients), "years": float(years), "chunk": int(chunk),
+                "model": model_fingerprint(bench_protocol(case, 1, years))}
+    id_path = os.path.join(directory, "identity.json")
+    if os.path.exists(id_path):
+        with open(id_path, encoding="utf-8") as f:
+            found = json.load(f)
+        if found != identity:
+            raise ValueError(f"{id_path}: holds a different run {found}; use another directory")
+    else:
+        _write_atomic(id_path, identity)
+    starts = list(range(0, patients, chunk))
+
+    def chunk_path(start: int) -> str:
+        return os.path.join(directory, f"rows-{start:09d}.npy")
+
+    reduced_cohort(case, 2, 0.1, chunk)  # load the compiled engines and the tables
+    engine = EnsembleSolver()
+    part = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "pid": os.getpid(), "chunks": 0, "patients": 0,
+            "baseline_peak_mib": peak_rss_mib(), "peak_mib": peak_rss_mib(), "seconds": 0.0,
+            "machine": {"cpus": os.cpu_count(), "platform": platform.platform()}}
+    part_path = os.path.join(directory, f"part-{time.time_ns()}-{os.getpid()}.json")
+    t0 = time.perf_counter()
+    todo = [s for s in starts if not os.path.exists(chunk_path(s))]
+    for n, start in enumerate(todo):
+        if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
+            break
+        stop = min(start + chunk, patients)
+        rows = reduced_chunk(case, start, stop, years, engine)
+        _write_atomic(chunk_path(start), rows)
+        part.update(chunks=part["chunks"] + 1, patients=part["patients"] + stop - start, peak_mib=peak_rss_mib(),
+                    seconds=time.perf_counter() - t0)
+        _write_atomic(part_path, part)
+        if progress is not None:
+            progress(len(starts) - len(todo) + n + 1, len(starts))
+    return memory_run_summary(directory)
+
+
+def memory_run_summary(directory: str) -> dict:
+    """The state of a :func:`resumable_memory_run` in ``directory`` (written to ``summary.json`` too)."""
+    import glob
+    import json
+
+    with open(os.path.join(directory, "identity.json"), encoding="utf-8") as f:
+        identity = json.load(f)
+    parts = []
+    for path in sorted(glob.glob(os.path.join(directory, "part-*.json"))):
+        with open(path, encoding="utf-8") as f:
+            parts.append(json.load(f))
+    done, failed, relapses = 0, [], 0.0
+    seed = int(bench_protocol(identity["case"], 1, identity["years"]).seed)
+    for path in sorted(glob.glob(os.path.join(directory, "rows-*.npy"))):
+        first = int(os.path.basename(path)[5:-4])
+        rows = np.load(path)
+        done += len(rows)
+        failed += [[seed, first + int(k)] for k in np.nonzero(rows[:, -1] == 1.0)[0]]
+        relapses += float(np.nansum(rows[:, 0]))
+    summary = {**identity, "patients_done": done, "complete": done == identity["patients"],
+               "failed_seeds": failed, "mean_relapses_per_patient": relapses / max(done - len(failed), 1),
+               "peak_mib": max((p["peak_mib"] for p in parts), default=None),
+               "baseline_peak_mib": max((p["baseline_peak_mib"] for p in parts), default=None),
+               "seconds": sum(p["seconds"] for p in parts), "parts": len(parts),
+               "summary_process_peak_mib": peak_rss_mib()}
+    _write_atomic(os.path.join(directory, "summary.json"), summary)
+    return summary
