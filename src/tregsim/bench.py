@@ -312,11 +312,13 @@ def resumable_memory_run(directory: str, case: str = "untreated", patients: int 
     patients (bench seed and index), the peak over all parts, and whether the run is complete."""
     import json
 
-    from tregsim.trial.run import model_fingerprint
+    from tregsim.model.subject import run_in_solver
+    from tregsim.trial.run import model_fingerprint, solver_fingerprint
 
     os.makedirs(directory, exist_ok=True)
     identity = {"case": case, "patients": int(patients), "years": float(years), "chunk": int(chunk),
-                "model": model_fingerprint(bench_protocol(case, 1, years))}
+                "model": model_fingerprint(bench_protocol(case, 1, years)),
+                "solver": solver_fingerprint(EnsembleSolver()), "run_in": solver_fingerprint(run_in_solver(True))}
     id_path = os.path.join(directory, "identity.json")
     if os.path.exists(id_path):
         with open(id_path, encoding="utf-8") as f:

@@ -47,7 +47,7 @@ import pandas as pd
 
 from tregsim.engine.ensemble import EnsembleSolver
 from tregsim.model.observables import compute
-from tregsim.model.subject import Subject
+from tregsim.model.subject import Subject, run_in_solver
 from tregsim.protocol import ProtocolError, SimulationProtocol
 from tregsim.trial import analysis as an
 from tregsim.trial import storage
@@ -240,7 +240,7 @@ class _Run:
             "format": FORMAT, "protocol": protocol_hash(trial.model_copy(update={"replicates": 1})),
             "patients_per_arm": size, "seed": seed, "hypothesis": hypothesis, "chunk_size": self.chunk,
             "population": population_fingerprint(population), "model": model_fingerprint(self.arms[0]),
-            "solver": solver_fingerprint(solver),
+            "solver": solver_fingerprint(solver), "run_in": solver_fingerprint(run_in_solver(True)),
         }
         self.store = storage.ChunkStore(out, identity)
         self.failures: list[TrialFailure] = []
