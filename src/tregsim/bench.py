@@ -200,7 +200,7 @@ def engine_description(engine: EnsembleSolver) -> str:
     threads = f"numba, {engine_threads()} threads"
     if engine.split:
         method = {"dp45": "Dormand-Prince 5(4)", "dop853": "DOP853, Runge-Kutta 8(5,3)",
-                  "auto": "DOP853 where the drug signal is smooth, else Dormand-Prince 5(4)", "rodas4": "RODAS4"}[engine.immune_method]
+                  "auto": "DOP853 until the first dose, then Dormand-Prince 5(4)", "rodas4": "RODAS4"}[engine.immune_method]
         return (f"ensemble engine ({threads}): drug subsystem once per shared regimen (RODAS4, rtol "
                 f"{engine.pk_rtol():g}), immune states per patient forced by it ({method}, rtol "
                 f"{engine.immune_rtol():g}, immune absolute tolerances x {engine.immune_scale():g})")

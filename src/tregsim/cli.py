@@ -271,7 +271,7 @@ def calibrate(
                                  "low, high, unit, use, source, mark") from None
         folder, created = _out_dir(out, "calibrate", overwrite, CALIBRATE_OUTPUTS)
         sys.stderr.write("calibrating from the documented priors (human PK and glucose: minutes; mouse EAE: longer; "
-                         "virtual RRMS populations, one per hypothesis: ~30 min; IL-2 PD: ~30 min)\n")
+                         "virtual RRMS populations, one per hypothesis: a few minutes; IL-2 PD: under a minute)\n")
         with staged(folder, created) as stage:
             summary = run_calibration(stage, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():

@@ -81,14 +81,26 @@ def test_packed_breakpoints_are_the_reference_segments():
             np.testing.assert_array_equal(a, b)
 
 
-def test_auto_takes_dop853_where_the_drug_signal_is_smooth_and_dp45_elsewhere():
+def test_auto_takes_dop853_until_the_first_dose_and_dp45_after():
+    """'auto': an undosed subject is DOP853's; a subject dosed from day 20 is, before day 20, the same subject
+    undosed, bit for bit (the prefix property), and from its first dose on close to DP45's; dosed from day 0
+    it is DP45's."""
+    late = _protocol([{"drug": "igf1", "route": "sc", "dose": 50, "dose_unit": "ug/kg", "every_hours": 12,
+                       "start_day": 20}], 40)
     sc = _protocol([{"drug": "igf1", "route": "sc", "dose": 50, "dose_unit": "ug/kg", "every_hours": 12}], 40)
     none = _protocol([], 40)
     grid = output_grid(sc)
-    subjects = [build_subject(sc, 0, 7), build_subject(none, 1, 7), build_subject(none, 2, 7)]
+    subjects = [build_subject(sc, 0, 7), build_subject(none, 1, 7), build_subject(none, 2, 7),
+                build_subject(late, 1, 7)]
     auto, status, _ = EnsembleSolver(immune_method="auto").solve_many(subjects, grid)
     assert np.all(status == 0)
-    dp45, *_ = EnsembleSolver(immune_method="dp45").solve_many(subjects[:1], grid)
-    dop853, *_ = EnsembleSolver(immune_method="dop853", parallel=False).solve_many(subjects[1:], grid)
+    dp45, *_ = EnsembleSolver(immune_method="dp45").solve_many([subjects[0], subjects[3]], grid)
+    dop853, *_ = EnsembleSolver(immune_method="dop853", parallel=False).solve_many(subjects[1:3], grid)
     np.testing.assert_array_equal(auto[0], dp45[0])
-    np.testing.assert_array_equal(auto[1:], dop853)
+    np.testing.assert_array_equal(auto[1:3], dop853)
+    before = grid < 20.0  # day 20 itself: a step lands on the dose there, dense output in the undosed run
+    np.testing.assert_array_equal(auto[3][before], auto[1][before])
+    assert not np.array_equal(auto[3][~before], auto[1][~before])
+    im = list(partition().immune)
+    scale = np.abs(dp45[1][:, im]).max(axis=0) + 1e-12
+    assert np.max(np.abs(auto[3][:, im] - dp45[1][:, im]) / scale) < 1e-4

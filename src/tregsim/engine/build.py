@@ -77,7 +77,7 @@ def integrate_kernel(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_ou
                                   cuda.local.array(1, nb.float64), cuda.local.array(1, nb.float64),
                                   t_out[:0], out[s, :0], out[s, :0], t_out[:0], input_index[:0],
                                   input_index[:0], t_out[:0], out[s, :0], out[s, :0], input_index[:0],
-                                  cuda.local.array(N, nb.float64), RODAS4)
+                                  cuda.local.array(N, nb.float64), RODAS4, -1e300)
 '''
 
 

@@ -376,11 +376,14 @@ def dop853_dense(y, ynew, h, kk, x, out):
 @nb.njit(cache=True, error_model="numpy")
 def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
                   y, p, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, dbp_t, dseg,
-                  rec_idx, rt, ry, rf, rseg, fbuf, method):
+                  rec_idx, rt, ry, rf, rseg, fbuf, method, t_smooth):
     """Integrate one subject over its breakpoints; fill ``out`` (len(t_out), n) with pre-event states.
 
     ``method``: :data:`RODAS4` (stiff), :data:`DP45` or :data:`DOP853` (explicit, non-stiff systems only: they
-    stay correct on a stiff one, but their steps shrink to the fast scale).
+    stay correct on a stiff one, but their steps shrink to the fast scale).  ``t_smooth``: the stretches that
+    start before it use :data:`DOP853` instead (a forced system whose signal is smooth until then: the drug
+    subsystem before its first dose); the solution up to ``t_smooth`` is then the one DOP853 gives alone,
+    whatever comes after (the prefix property).  -inf: ``method`` throughout.
     ``bp_t`` (nb,) sorted breakpoint times (first = start, last = end); at breakpoint b, ``bp_add[b]`` is
     added to the state and the inputs ``p[input_index] = bp_inputs[b]`` take effect for the stretch that
     follows.  ``stats`` gets (accepted steps, rejected steps, time reached).  Returns a status code.
@@ -414,7 +417,6 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
     lo = 0
     hi = 0
     fresh = False  # DP45: work[0] holds the rate at (t, y)
-    q = 0.25 if method == RODAS4 else (0.2 if method == DP45 else 0.125)  # 1 / (order of the error estimate + 1)
     extra = False  # DOP853: the dense output's extra stages of this step are in work[13:16]
     for b in range(nbp):
         t0 = bp_t[b]
@@ -432,6 +434,8 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
         if b == nbp - 1:
             break
         t1 = bp_t[b + 1]
+        m = DOP853 if t0 < t_smooth else method  # this stretch's method
+        q = 0.25 if m == RODAS4 else (0.2 if m == DP45 else 0.125)  # 1 / (order of the error estimate + 1)
         if NU > 0:  # the signal's stretch that holds this one (its breakpoints are among ours)
             mid = 0.5 * (t0 + t1)
             while jd + 2 < dbp_t.shape[0] and dbp_t[jd + 1] <= mid:
@@ -468,9 +472,9 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             if hs < 1e-13 * max(1.0, abs(t)):
                 stats[0], stats[1], stats[2] = accepted, rejected, t
                 return STEP_TOO_SMALL
-            if method == RODAS4:
+            if m == RODAS4:
                 kh = step(t, y, p, hs, ynew, err, dense, work, jm, piv, ju, ft, u, du, kt, ky, kf, lo, hi, kh)
-            elif method == DP45:
+            elif m == DP45:
                 kh = erk_step(t, y, p, hs, ynew, err, work, ft, fresh, u, du, kt, ky, kf, lo, hi, kh)
                 fresh = True
             else:
@@ -480,7 +484,7 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
             ok = kh >= 0
             kh = max(kh, lo)
             e = 0.0
-            if ok and method == DOP853:
+            if ok and m == DOP853:
                 e = dop853_error(hs, y, ynew, err, dense[0], rtol, atol)
             elif ok:
                 for i in range(N):
@@ -496,10 +500,10 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                 while io < nout and t_out[io] < min(t_next, t1):
                     s = (t_out[io] - t) / hs
                     s1 = 1.0 - s
-                    if method == RODAS4:
+                    if m == RODAS4:
                         for i in range(N):
                             out[io, i] = y[i] * s1 + s * (ynew[i] + s1 * (dense[0, i] + s * dense[1, i]))
-                    elif method == DOP853:
+                    elif m == DOP853:
                         if not extra:
                             kh = dop853_extra(t, y, p, hs, work, ft, u, du, kt, ky, kf, lo, hi, kh)
                             extra = True
@@ -526,10 +530,10 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
                     continue
                 for i in range(N):
                     y[i] = ynew[i]
-                if method == DP45:
+                if m == DP45:
                     for i in range(N):
                         work[0, i] = work[6, i]
-                elif method == DOP853:
+                elif m == DOP853:
                     for i in range(N):
                         work[0, i] = work[12, i]
                 t = t_next
@@ -561,13 +565,14 @@ def integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, ato
 
 @nb.njit(cache=True)
 def _one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats, kt, ky, kf,
-         dbp_t, dseg, rec_idx, rt, ry, rf, rseg, method=RODAS4):
+         dbp_t, dseg, rec_idx, rt, ry, rf, rseg, method=RODAS4, t_smooth=-np.inf):
     """:func:`integrate_one` with its scratch allocated here."""
     nu = max(NU, 1)
     return integrate_one(y0, p0, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, stats,
                          np.empty(N), np.empty(P), np.empty(N), np.empty(N), np.empty((2, N)), np.empty((WORK_ROWS, N)),
                          np.empty((N, N)), np.empty(N, np.int64), np.empty((N, nu)), np.empty(N), np.empty(nu),
-                         np.empty(nu), kt, ky, kf, dbp_t, dseg, rec_idx, rt, ry, rf, rseg, np.empty(N), method)
+                         np.empty(nu), kt, ky, kf, dbp_t, dseg, rec_idx, rt, ry, rf, rseg, np.empty(N), method,
+                         t_smooth)
 
 
 @nb.njit(cache=True)
@@ -637,8 +642,9 @@ def record_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, 
 
 @nb.njit(cache=True, parallel=True)
 def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out, status,
-                stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
-    """Subjects s = 0..n-1 in parallel with ``method`` (:data:`RODAS4`, :data:`DP45` or :data:`DOP853`), each forced by the knots of its group g = ``group[s]`` (rows
+                stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method, t_smooth):
+    """Subjects s = 0..n-1 in parallel with ``method`` (:data:`RODAS4`, :data:`DP45` or :data:`DOP853`; DOP853
+    on the stretches before ``t_smooth[s]``), each forced by the knots of its group g = ``group[s]`` (rows
     koffsets[g]:koffsets[g+1] of ``kt, ky, kf``; the group's breakpoints and stretch starts are rows
     doffsets[g]:doffsets[g+1] of ``dbp_t, dseg``)."""
     none_t = np.empty(0)
@@ -651,12 +657,12 @@ def forced_many(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rt
         status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
                          max_steps, out[s], stats[s], kt[koffsets[g]:koffsets[g + 1]], ky[koffsets[g]:koffsets[g + 1]],
                          kf[koffsets[g]:koffsets[g + 1]], dbp_t[c:d], dseg[c:d], none_i, none_t,
-                         none_y, none_y, none_i, method)
+                         none_y, none_y, none_i, method, t_smooth[s])
 
 
 @nb.njit(cache=True)
 def forced_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, rtol, atol, max_steps, out,
-                  status, stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method):
+                  status, stats, group, koffsets, kt, ky, kf, doffsets, dbp_t, dseg, method, t_smooth):
     """:func:`forced_many`, one subject after another (the same results)."""
     none_t = np.empty(0)
     none_y = np.empty((0, 0))
@@ -668,4 +674,4 @@ def forced_serial(y0, p0, offsets, bp_t, bp_add, bp_inputs, input_index, t_out, 
         status[s] = _one(y0[s], p0[s], bp_t[a:z], bp_add[a:z], bp_inputs[a:z], input_index, t_out, rtol, atol,
                          max_steps, out[s], stats[s], kt[koffsets[g]:koffsets[g + 1]], ky[koffsets[g]:koffsets[g + 1]],
                          kf[koffsets[g]:koffsets[g + 1]], dbp_t[c:d], dseg[c:d], none_i, none_t,
-                         none_y, none_y, none_i, method)
+                         none_y, none_y, none_i, method, t_smooth[s])

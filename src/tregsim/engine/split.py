@@ -53,6 +53,14 @@ def drug_schedule(subject: Subject, part: Partition) -> Schedule:
                     infusions=list(subject.schedule.infusions))
 
 
+def first_drug_event(subject: Subject, part: Partition) -> float:
+    """When the drug subsystem of ``subject`` is first disturbed (its first bolus or infusion start, day); until
+    then it rests at its steady state and its signal is constant.  +inf if never."""
+    sched = drug_schedule(subject, part)
+    times = [b.time for b in sched.boluses] + [f.start for f in sched.infusions]
+    return float(min(times)) if times else np.inf
+
+
 def group_key(subject: Subject, part: Partition) -> tuple:
     """What decides a subject's drug-subsystem solution: its parameters, initial state, schedule and end."""
     sched = drug_schedule(subject, part)
@@ -70,9 +78,11 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
                 parallel: bool = True, immune_method: str = "dp45") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every subject's whole state at ``t_out`` by the split solve; the interface of
     :meth:`~tregsim.engine.ensemble.EnsembleSolver.solve_many` (``rtol``, ``atol``: per state, definition
-    order; ``immune_method``: a key of :data:`IMMUNE_METHODS`, or 'auto': DOP853 for the subjects whose drug
-    group has no doses and no infusions (a smooth drug signal), DP45 for the others).  A subject's steps count its own immune steps and its group's drug steps; a failed drug solve
-    fails every subject of its group (status and day reached of the drug solve)."""
+    order; ``immune_method``: a key of :data:`IMMUNE_METHODS`, or 'auto': DOP853 on a subject's stretches
+    before its drug group's first dose or infusion (a constant drug signal), DP45 from then on; the solution up
+    to the first dose does not depend on what comes after).  A subject's steps count its own immune steps and
+    its group's drug steps; a failed drug solve fails every subject of its group (status and day reached of the
+    drug solve)."""
     part = partition()
     d, im = list(part.drug), list(part.immune)
     n, n_out = len(subjects), len(t_out)
@@ -124,10 +134,11 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
     out_i = np.full((n, n_out, len(im)), np.nan)
     status = np.zeros(n, np.int64)
     stats = np.zeros((n, 3))
-    if immune_method == "auto":  # DOP853 where the group's drug signal is smooth (no doses, no infusions)
-        dosed = np.array([bool(drug_schedule(r, part).boluses or drug_schedule(r, part).infusions) for r in reps])
-        code = np.where(dosed[group], DP45, DOP853)
+    if immune_method == "auto":  # DOP853 while the group's drug signal is smooth (until its first dose), then DP45
+        smooth = np.array([first_drug_event(r, part) for r in reps])[group]
+        code = np.full(n, DP45, np.int64)
     else:
+        smooth = np.full(n, -np.inf)
         code = np.full(n, IMMUNE_METHODS[immune_method], np.int64)
     driver = immune_module().forced_many if parallel else immune_module().forced_serial
     for method in np.unique(code).tolist():  # a subject's result does not depend on its company
@@ -138,7 +149,7 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
         p = np.stack([np.asarray(s.p, float) for s in sub])
         o, st, sts = np.full((len(who), n_out, len(im)), np.nan), np.zeros(len(who), np.int64), np.zeros((len(who), 3))
         driver(y0, p, off, bp_t, add, inp, index, t_out, rtol[im], atol[im], np.int64(max_steps), o, st, sts,
-               group[who], koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(method))
+               group[who], koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(method), smooth[who])
         out_i[who], status[who], stats[who] = o, st, sts
     out = np.empty((n, n_out, len(STATES)))
     out[:, :, im] = out_i
