@@ -56,3 +56,17 @@ def test_human_panels_follow_the_drugs_a_protocol_gives():
     assert default_observables(human_protocol()) == DEFAULT_HUMAN
     mouse = parse_protocol(dict(kind="simulation", species="mouse", disease="eae_mog35_55", duration_days=10))
     assert default_observables(mouse) == DEFAULT_MOUSE
+
+
+def test_band_figure_places_each_value_in_its_band():
+    """Fit (filled) and fresh (open) markers at (value - low) / (high - low); rows without a band are left out."""
+    from tregsim.report.figures import band_figure
+
+    rows = [{"id": "a", "low": 0.2, "high": 0.4, "simulated": 0.3, "fresh_patients": 0.5},
+            {"id": "b", "low": 1.0, "high": 3.0, "simulated": 0.5, "fresh_patients": None},
+            {"id": "c", "simulated": 4.0, "low": None, "high": None}]
+    fig = band_figure(rows)
+    points = sorted((round(float(line.get_xdata()[0]), 9), float(line.get_ydata()[0])) for line in fig.axes[0].lines)
+    assert points == [(-0.25, 1.0), (0.5, 0.0), (1.5, 0.0)]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["a  [0.2, 0.4]", "b  [1, 3]"]
+    plt.close(fig)

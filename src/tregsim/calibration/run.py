@@ -100,6 +100,11 @@ def fit_population(out: Path, rep: Report, progress: Callable[[int], None] | Non
              f"{len(vp.failures_)} failed); effective sample size of the weights {vp.ess_:.0f}. 'fresh_patients': "
              f"{validation['n']} patients drawn from the weights and simulated with triggers never used in the fit.")
     rep.table(results, ["id", "simulated", "low", "high", "pass", "fresh_patients", "fresh_pass", "note"])
+    from tregsim.report.figures import band_figure
+
+    rep.figure(band_figure(results, f"virtual RRMS population, {hypothesis}"),
+               "Each FREEDOMS/MRI row as a position in its band: the fitted population (filled) and 400 fresh "
+               "patients drawn from its weights (open); outside 0-1 is outside the band.")
     return {"targets": results, "validation": validation, "ess": vp.ess_, "n_plausible": len(vp.candidates_),
             "n_implausible": vp.n_implausible_, "failures": vp.failures_, "file": population_file(hypothesis),
             "seconds": time.perf_counter() - t0}

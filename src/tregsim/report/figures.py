@@ -83,3 +83,32 @@ def to_data_uri(fig) -> str:
     fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def band_figure(rows: list[dict], title: str = ""):
+    """Targets against their bands on one axis: each row's value as a position in its band (0 = low, 1 =
+    high), the fitted value as a filled dot and the fresh-patient value (if any) as an open circle; the band
+    is the shaded strip.  ``rows``: dicts with ``id``, ``low``, ``high``, ``simulated`` and optionally
+    ``fresh_patients`` (rows without a finite band or value are left out)."""
+    keep = [r for r in rows if all(isinstance(r.get(k), (int, float)) and np.isfinite(r[k])
+                                   for k in ("low", "high", "simulated")) and r["high"] > r["low"]]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(keep) + 1.2))
+    ax.axvspan(0.0, 1.0, color="#d8ecd8", zorder=0, label="target band")
+    for k, r in enumerate(keep):
+        pos = (r["simulated"] - r["low"]) / (r["high"] - r["low"])
+        ax.plot(pos, k, "o", color="#1f5fa8", zorder=3, label="fit" if k == 0 else None)
+        fresh = r.get("fresh_patients")
+        if isinstance(fresh, (int, float)) and np.isfinite(fresh):
+            ax.plot((fresh - r["low"]) / (r["high"] - r["low"]), k, "o", mfc="none", color="#c0392b", zorder=3,
+                    label="fresh patients" if k == 0 else None)
+    ax.set_yticks(range(len(keep)), [f"{r['id']}  [{r['low']:g}, {r['high']:g}]" for r in keep], fontsize=8)
+    ax.set_xlabel("position in the target band (0 = low edge, 1 = high edge)")
+    lo = min([-0.5] + [line.get_xdata()[0] for line in ax.lines])
+    hi = max([1.5] + [line.get_xdata()[0] for line in ax.lines])
+    ax.set_xlim(lo - 0.1, hi + 0.1)
+    ax.invert_yaxis()
+    ax.legend(loc="lower right", fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout(pad=1.2)
+    return fig
