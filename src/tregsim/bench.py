@@ -285,17 +285,20 @@ def memory_probe(case: str, patients: int, years: float, chunk: int = 256) -> di
 
 
 def _write_atomic(path: str, data: "dict | np.ndarray") -> None:
-    """``data`` (a dict as JSON, an array as .npy) to ``path`` through a temporary file and a rename, so a
-    reader never sees half a file."""
-    import json
+    """``data`` (a dict as JSON, an array as .npy) to ``path`` through :func:`tregsim.io.atomic_write` (a
+    temporary file renamed into place: a reader never sees half a file)."""
+    from pathlib import Path
 
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as f:
-        if isinstance(data, dict):
-            f.write(json.dumps(data, indent=2).encode())
-        else:
-            np.save(f, data)
-    os.replace(tmp, path)
+    from tregsim.io import atomic_write, write_json
+
+    if isinstance(data, dict):
+        write_json(Path(path), data)
+    else:
+        def save(tmp: str) -> None:
+            with open(tmp, "wb") as f:  # a file object: np.save would append .npy to a bare name
+                np.save(f, data)
+
+        atomic_write(Path(path), save)
 
 
 def resumable_memory_run(directory: str, case: str = "untreated", patients: int = 1_000_000, years: float = 2.0,

@@ -131,26 +131,19 @@ def solve_split(subjects: list[Subject], t_out: np.ndarray, rtol: np.ndarray, at
     kt = np.concatenate([k[0] for k in knots])
     ky = np.concatenate([k[1] for k in knots]).reshape(-1, len(rec_idx))
     kf = np.concatenate([k[2] for k in knots]).reshape(-1, len(rec_idx))
-    out_i = np.full((n, n_out, len(im)), np.nan)
     status = np.zeros(n, np.int64)
     stats = np.zeros((n, 3))
     if immune_method == "auto":  # DOP853 while the group's drug signal is smooth (until its first dose), then DP45
-        smooth = np.array([first_drug_event(r, part) for r in reps])[group]
-        code = np.full(n, DP45, np.int64)
+        method, smooth = DP45, np.array([first_drug_event(r, part) for r in reps])[group]
     else:
-        smooth = np.full(n, -np.inf)
-        code = np.full(n, IMMUNE_METHODS[immune_method], np.int64)
+        method, smooth = IMMUNE_METHODS[immune_method], np.full(n, -np.inf)
     driver = immune_module().forced_many if parallel else immune_module().forced_serial
-    for method in np.unique(code).tolist():  # a subject's result does not depend on its company
-        who = np.nonzero(code == method)[0]
-        sub = [subjects[k] for k in who]
-        off, bp_t, add, inp = pack_schedules([(s.schedule, s.t_end) for s in sub], t_out, part.immune)
-        y0 = np.stack([np.asarray(s.y0, float)[im] for s in sub])
-        p = np.stack([np.asarray(s.p, float) for s in sub])
-        o, st, sts = np.full((len(who), n_out, len(im)), np.nan), np.zeros(len(who), np.int64), np.zeros((len(who), 3))
-        driver(y0, p, off, bp_t, add, inp, index, t_out, rtol[im], atol[im], np.int64(max_steps), o, st, sts,
-               group[who], koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(method), smooth[who])
-        out_i[who], status[who], stats[who] = o, st, sts
+    off, bp_t, add, inp = pack_schedules([(s.schedule, s.t_end) for s in subjects], t_out, part.immune)
+    y0 = np.stack([np.asarray(s.y0, float)[im] for s in subjects])
+    p = np.stack([np.asarray(s.p, float) for s in subjects])
+    out_i = np.full((n, n_out, len(im)), np.nan)
+    driver(y0, p, off, bp_t, add, inp, index, t_out, rtol[im], atol[im], np.int64(max_steps), out_i, status, stats,
+           group, koff, kt, ky, kf, doff, dbp_t, dseg, np.int64(method), smooth)
     out = np.empty((n, n_out, len(STATES)))
     out[:, :, im] = out_i
     out[:, :, d] = out_d[group]
