@@ -9,6 +9,9 @@ tregsim.bench.resumable_memory_run: chunks written atomically to a directory, re
 off, the peak memory of every part recorded; run it again (same arguments) until the summary says complete:
 
     PYTHONPATH=src python benchmarks/memory.py --resume-dir runs/memory-1e6 --patients 1000000 [--max-hours 2]
+
+A second part alongside the first (another core; add --reverse) takes the chunks from the last; the peak memory
+of the run is then that of its parts together.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ def main() -> None:
     ap.add_argument("--resume-dir", help="one resumable run of --patients in this directory (see above)")
     ap.add_argument("--patients", type=int, default=1_000_000)
     ap.add_argument("--max-hours", type=float, help="stop this part after about this long (resume later)")
+    ap.add_argument("--reverse", action="store_true",
+                    help="take the chunks from the last (a second part alongside the first, on another core)")
     a = ap.parse_args()
     if a.resume_dir:
         from tregsim.bench import resumable_memory_run
@@ -41,7 +46,8 @@ def main() -> None:
                 print(f"chunks {done}/{total}", flush=True)
 
         summary = resumable_memory_run(a.resume_dir, a.case, a.patients, a.years, a.chunk,
-                                       None if a.max_hours is None else a.max_hours * 3600.0, progress)
+                                       None if a.max_hours is None else a.max_hours * 3600.0, progress,
+                                       reverse=a.reverse)
         print(json.dumps({k: v for k, v in summary.items() if k != "failed_seeds"} | {"failed": len(summary["failed_seeds"])}))
         return
     results = []

@@ -66,5 +66,14 @@ def test_resumable_memory_run_resumes_and_refuses_another_run(tmp_path):
     assert again["complete"] and again["parts"] == 2 and sorted(p["chunks"] for p in parts) == [1, 3]
     rows = np.concatenate([np.load(p) for p in sorted(glob.glob(os.path.join(d, "rows-*.npy")))])
     np.testing.assert_array_equal(rows, reduced_cohort("untreated", 5, 0.2, chunk=5))
+    order = []
+    os.remove(os.path.join(d, "rows-000000000.npy"))
+    os.remove(os.path.join(d, "rows-000000004.npy"))
+    resumable_memory_run(d, "untreated", 5, 0.2, chunk=2, reverse=True,  # a second part works from the end
+                         progress=lambda done, total: order.append(sorted(os.listdir(d))))
+    assert "rows-000000004.npy" in order[0] and "rows-000000000.npy" not in order[0]
+    assert order[-1].count("rows-000000000.npy") == 1
+    np.testing.assert_array_equal(np.concatenate([np.load(p) for p in sorted(glob.glob(os.path.join(d, "rows-*.npy")))]),
+                                  reduced_cohort("untreated", 5, 0.2, chunk=5))
     with pytest.raises(ValueError, match="different run"):
         resumable_memory_run(d, "untreated", 6, 0.2, chunk=2)

@@ -303,7 +303,7 @@ def _write_atomic(path: str, data: "dict | np.ndarray") -> None:
 
 def resumable_memory_run(directory: str, case: str = "untreated", patients: int = 1_000_000, years: float = 2.0,
                          chunk: int = 256, max_seconds: float | None = None,
-                         progress: Callable[[int, int], None] | None = None) -> dict:
+                         progress: Callable[[int, int], None] | None = None, reverse: bool = False) -> dict:
     """The memory benchmark for runs longer than one sitting: :func:`reduced_cohort` of ``patients``, each
     chunk's rows written atomically to ``directory/rows-<first patient>.npy`` and skipped when already there,
     so a run that stops (crash, ``max_seconds`` reached, machine handed back) resumes where it stopped.
@@ -311,7 +311,9 @@ def resumable_memory_run(directory: str, case: str = "untreated", patients: int 
     ``directory/identity.json`` fixes the run (case, patients, years, chunk, model); a different run in the
     same directory is refused.  This process (a *part* of the run) keeps ``directory/part-<start time>-<pid>.json``
     up to date after every chunk: chunks it computed, its peak resident memory (after loading, and overall) and
-    its wall time.  Returns the run's summary so far (also ``directory/summary.json``): patients done, failed
+    its wall time.  Parts may run at the same time (one per core): a part checks that a chunk's rows are still
+    missing just before computing it, and ``reverse=True`` takes the chunks from the last, so two parts meet in
+    the middle and repeat at most the chunk each has in hand then.  Returns the run's summary so far (also ``directory/summary.json``): patients done, failed
     patients (bench seed and index), the peak over all parts, and whether the run is complete."""
     import json
 
@@ -343,9 +345,13 @@ def resumable_memory_run(directory: str, case: str = "untreated", patients: int 
     part_path = os.path.join(directory, f"part-{time.time_ns()}-{os.getpid()}.json")
     t0 = time.perf_counter()
     todo = [s for s in starts if not os.path.exists(chunk_path(s))]
-    for n, start in enumerate(todo):
+    if reverse:
+        todo.reverse()
+    for start in todo:
         if max_seconds is not None and time.perf_counter() - t0 > max_seconds:
             break
+        if os.path.exists(chunk_path(start)):  # another part, running alongside, has done it
+            continue
         stop = min(start + chunk, patients)
         rows = reduced_chunk(case, start, stop, years, engine)
         _write_atomic(chunk_path(start), rows)
@@ -353,7 +359,7 @@ def resumable_memory_run(directory: str, case: str = "untreated", patients: int 
                     seconds=time.perf_counter() - t0)
         _write_atomic(part_path, part)
         if progress is not None:
-            progress(len(starts) - len(todo) + n + 1, len(starts))
+            progress(sum(os.path.exists(chunk_path(s)) for s in starts), len(starts))
     return memory_run_summary(directory)
 
 
