@@ -313,8 +313,10 @@ def resumable_memory_run(directory: str, case: str = "untreated", patients: int 
     up to date after every chunk: chunks it computed, its peak resident memory (after loading, and overall) and
     its wall time.  Parts may run at the same time (one per core): a part checks that a chunk's rows are still
     missing just before computing it, and ``reverse=True`` takes the chunks from the last, so two parts meet in
-    the middle and repeat at most the chunk each has in hand then.  Returns the run's summary so far (also ``directory/summary.json``): patients done, failed
-    patients (bench seed and index), the peak over all parts, and whether the run is complete."""
+    the middle and repeat at most the chunk each has in hand then.  Returns the run's summary so far (also
+    ``directory/summary.json``): patients done, failed patients (bench seed and index), the peak over all
+    parts, and whether the run is complete.  ``progress`` gets the chunks done by all parts (a stat per chunk:
+    negligible beside a chunk's solve)."""
     import json
 
     from tregsim.model.subject import run_in_solver
