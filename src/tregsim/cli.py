@@ -247,7 +247,7 @@ def calibrate(
     targets: Annotated[Optional[Path], typer.Option("--targets", help="targets CSV (default: the shipped targets.csv)")] = None,
     out: OutOpt = None,
     only: Annotated[Optional[str], typer.Option("--only", help="human_pk, mouse_eae, population or il2 (default: all, in that order)")] = None,
-    max_evals: Annotated[Optional[int], typer.Option("--max-evals", callback=_int_range(1, 1_000_000), help="least-squares evaluations per start, 1 to 1000000 (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
+    max_evals: Annotated[Optional[int], typer.Option("--max-evals", callback=_int_range(1, 1_000_000), help="model evaluations per start and stage (the mouse fit's global search included), 1 to 1000000 (default: each fit's own; fewer gives a quick, unconverged look)")] = None,
     starts: Annotated[Optional[int], typer.Option("--starts", callback=_int_range(1, 50), help="starts per fit, 1 to 50 (default: each fit's own; the first start is always the documented priors)")] = None,
     overwrite: OverwriteOpt = False,
 ) -> None:
