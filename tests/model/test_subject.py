@@ -96,3 +96,22 @@ def test_poisson_times_equal_the_one_gap_at_a_time_definition(seed, rate, t1):
 def test_no_rate_no_events():
     assert poisson_times(np.random.default_rng(0), 0.0, 0.0, 10.0).size == 0
     assert poisson_times(np.random.default_rng(0), 1.0, 5.0, 5.0).size == 0
+
+
+def test_a_run_in_without_triggers_ends_at_the_stable_immune_equilibrium():
+    """A naive mouse's day-0 immune state is the core's fixed point (its rates vanish there and every mode
+    decays), so it does not depend on how long the run-in was: 200 and 1000 days give the same state, where
+    integration alone leaves a phase of the damped oscillation (docs/model.md section 5)."""
+    from tregsim.model.codegen import python_rhs
+    from tregsim.model.definition import STATE_INDEX
+    from tregsim.model.parameters import resolve
+    from tregsim.model.subject import IMMUNE_STATES
+
+    proto = parse_protocol(dict(kind="simulation", species="mouse", disease="healthy", duration_days=10, animals=1))
+    values = resolve("mouse", "healthy", proto.hypothesis)
+    idx = [STATE_INDEX[s] for s in IMMUNE_STATES]
+    short = build_subject(proto, 0, 0, overrides={**values, "burn_in_days": 200.0})
+    long = build_subject(proto, 0, 0, overrides={**values, "burn_in_days": 1000.0})
+    assert np.allclose(short.y0[idx], long.y0[idx], rtol=1e-8, atol=1e-12)
+    rates = python_rhs()(0.0, short.y0, short.p)[idx]
+    assert np.max(np.abs(rates)) < 1e-6 * np.max(short.y0[idx])

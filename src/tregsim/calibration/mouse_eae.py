@@ -83,6 +83,11 @@ FTOL = 1e-3
 #: over the same box (Sobol population of 128) was at 7,656 after 513.
 GLOBAL_MAX_EVALS = 3000
 GLOBAL_SIGMA = 1.0
+#: Solver steps one animal's 60-day course may take in the global stage (the shipped values need 500-1,000); a
+#: parameter set beyond it has immune dynamics stiff on the scale of minutes and ranks below every set that
+#: solves (:data:`FAILED_COST`), so that the search spends no time on it (such sets took 5-25 s each, up to
+#: 2 million steps, instead of ~0.5 s).
+GLOBAL_MAX_STEPS = 20_000
 FAILED_COST = 1.0e6
 
 
