@@ -25,10 +25,10 @@ HUMAN_MAX_NFEV = 150
 HUMAN_STARTS = 2
 MOUSE_MAX_NFEV = 40
 MOUSE_STARTS = 1
-#: The mouse fit's start from the priors first searches globally (CMA-ES within the prior box, at most this many
-#: evaluations, :func:`tregsim.calibration.mouse_eae.global_search`) and the local fit continues from its best
-#: point: a local fit from the priors ends in a basin that misses two targets (docs/model.md section 5).  The
-#: table's values are not a start: the shipped values are what the fit from the priors returns.
+#: Besides the local fit from the priors (continuation over the targets), the mouse fit has a global start:
+#: CMA-ES within the prior box, at most this many evaluations, then the local fit from its best point
+#: (:func:`tregsim.calibration.mouse_eae.global_search`); the best start is kept (docs/model.md section 5).
+#: The table's values are not a start: the shipped values are what the fit from the priors returns.
 MOUSE_GLOBAL_EVALS = mouse_eae.GLOBAL_MAX_EVALS
 MOUSE_FROM_TABLE = False
 HUMAN_PK_FIT = ("tregsim human PK and glucose fit (calibration/human_pk.py: MAP from the prior column, "
