@@ -368,33 +368,33 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
             return r
         return np.where(np.r_[[n in stage for n in names], np.ones(len(params), bool)], r, 0.0)
 
+    def target_residuals(u: np.ndarray, solver: EnsembleSolver | None = None) -> np.ndarray:
+        """The targets' residuals at ``u`` (raises the solver's error); counts one model evaluation."""
+        vals = {**held, **dict(zip(params, np.exp(prior + sd * u)))}
+        try:
+            r = _target_residuals(expected_metrics(overrides_from(vals, hypothesis), hypothesis, solver=solver))
+        finally:
+            if progress is not None:
+                progress(1)
+        return np.array([r[n] for n in names])
+
     def _all_residuals(u: np.ndarray) -> np.ndarray:
         key = u.tobytes()
         if key not in cache:
-            vals = {**held, **dict(zip(params, np.exp(prior + sd * u)))}
             try:
-                ex = expected_metrics(overrides_from(vals, hypothesis), hypothesis)
-                r = _target_residuals(ex)
-                tr = np.array([r[n] for n in names])
+                tr = target_residuals(u)
             except (RuntimeError, ValueError):
                 tr = np.full(len(names), 10.0)
             cache[key] = np.concatenate([tr, u])
-            if progress is not None:
-                progress(1)
         return cache[key]
 
     capped = EnsembleSolver(max_steps=GLOBAL_MAX_STEPS)
 
     def global_cost(u: np.ndarray) -> float:
-        vals = {**held, **dict(zip(params, np.exp(prior + sd * u)))}
         try:
-            r = _target_residuals(expected_metrics(overrides_from(vals, hypothesis), hypothesis, solver=capped))
+            tr = target_residuals(u, capped)
         except (RuntimeError, ValueError):
             return FAILED_COST + 0.5 * float(u @ u)
-        finally:
-            if progress is not None:
-                progress(1)
-        tr = np.array([r[n] for n in names])
         return 0.5 * float(tr @ tr + u @ u)
 
     rng = np.random.default_rng(random_state)
