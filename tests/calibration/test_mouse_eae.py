@@ -99,3 +99,26 @@ def test_global_search_finds_the_deep_basin_a_local_fit_from_the_start_misses(se
     x, f, nfev = global_search(cost, lo, hi, x0, max_evals=3000, random_state=seed)
     assert np.linalg.norm(x - well) < 0.05 and f < 0.25 and nfev <= 3000 + 20
     assert np.array_equal(global_search(cost, lo, hi, x0, max_evals=3000, random_state=seed)[0], x)
+
+
+def test_band_residuals_turn_steep_inside_the_edge(monkeypatch):
+    """The MAP optimum sits where the steep part begins (the priors pull it there), so that point must lie
+    inside the band: at the edge itself a two-sided target already costs more than anywhere inside."""
+    import tregsim.experiments.bilbao2014 as b14
+    from tregsim.calibration.mouse_eae import EDGE_MARGIN, _target_residuals
+    from tregsim.targets import targets_by_id
+
+    tg = targets_by_id("mouse_eae")["mouse_treg_fraction_cd4"]
+    centre = tg.value if math.isfinite(tg.value) else (tg.low + tg.high) / 2
+    base = {tid: (t.low + t.high) / 2 if math.isfinite(t.low + t.high) else t.high - 1 if math.isfinite(t.high)
+            else t.low + 1 for tid, t in targets_by_id("mouse_eae").items()}
+
+    def residual(x):
+        monkeypatch.setattr(b14, "simulated_targets", lambda ex: {**base, "mouse_treg_fraction_cd4": x})
+        return _target_residuals({})["mouse_treg_fraction_cd4"]
+
+    inset = tg.low + 1.5 * EDGE_MARGIN * (centre - tg.low)
+    assert -0.5 < residual(inset) < 0  # before the steep part: the linear flank
+    assert residual(tg.low) < -1.0  # the edge is already on the steep part
+    assert residual(tg.low) - residual(tg.low - 0.01 * (centre - tg.low)) > 0.2  # and it keeps rising outside
+    assert residual(centre) == 0.0

@@ -8,8 +8,8 @@ a logistic of width ``SMOOTH`` so that the objective is differentiable; the seed
 ``tregsim reproduce`` then check the fit with the hard definitions.
 
 Residuals: two-sided targets have a flat bottom (zero within the inner half of the band around the
-central value, then linear in (simulated - centre) / half-band up to 0.5 at the band's edge, and
-``OUTSIDE_WEIGHT`` times steeper beyond it); one-sided targets are hinges that are zero inside the
+central value, then linear in (simulated - centre) / half-band, and ``OUTSIDE_WEIGHT`` times steeper from
+``EDGE_MARGIN`` of the half band inside the band's edge); one-sided targets are hinges that are zero inside the
 band with a 10 % margin.  Bounded least squares (scipy TRF) in
 log-parameter space, plus log-normal priors around the table's ``prior`` column (a MAP fit, so that the
 flat-bottomed target residuals leave a unique optimum that the priors' start reaches).
@@ -68,6 +68,10 @@ PEAK_WIDTH = 0.02
 #: point just outside two bands near the priors (cost 2.83) beat every point inside all bands (7.3), so the fit
 #: from the priors returned values that `reproduce` would fail (docs/model.md section 5).
 OUTSIDE_WEIGHT = 25.0
+#: two-sided targets: the steep part of the residual starts this fraction of the half band inside each edge
+#: (one-sided targets: 10 % of the bound).  Measured 2026-11-30 without it: the MAP optimum sat on an edge
+#: (naive Treg share 0.0698, band 0.07-0.13), which the seeded cohorts then miss.
+EDGE_MARGIN = 0.1
 FIT_STEP_DAYS = 0.25
 #: Fractions that are lognormal tail probabilities beyond a threshold (:func:`threshold_z`): outside their
 #: band their residual grows on the probit scale.
@@ -210,19 +214,22 @@ def _target_residuals(ex: dict[str, dict[str, float]]) -> dict[str, float]:
         if not math.isfinite(x):
             res[tid] = 10.0
         elif math.isfinite(tg.low) and math.isfinite(tg.high):
-            # flat bottom: no pull inside the inner half of the band, linear beyond (0.5 at the edge)
+            # flat bottom: no pull inside the inner half of the band, linear beyond (0.5 at the edge); steep
+            # from EDGE_MARGIN of the half band inside the edge, so that the priors' pull, which puts the MAP
+            # optimum where the steep part begins, leaves it inside the band (as the one-sided targets' margin)
             centre = tg.value if math.isfinite(tg.value) else (tg.low + tg.high) / 2
             half = (tg.high - tg.low) / 2
             dev = (x - centre) / half
             edge = (tg.high - centre) / half if dev > 0 else (centre - tg.low) / half
-            inside = max(0.0, min(abs(dev), edge) - 0.5 * edge)
-            beyond = max(0.0, abs(dev) - edge)
+            steep = edge * (1.0 - EDGE_MARGIN)
+            inside = max(0.0, min(abs(dev), steep) - 0.5 * edge)
+            beyond = max(0.0, abs(dev) - steep)
             if tid in PROBIT_TARGETS and beyond > 0:
-                # beyond the band on the probit scale, with the linear residual's slope at the edge: a
+                # beyond the margin on the probit scale, with the linear residual's slope there: a
                 # fraction that is 0 or 1 far from its threshold still says how far away the threshold is
                 from scipy.special import ndtri
 
-                b = tg.high if dev > 0 else tg.low
+                b = centre + math.copysign(steep * half, dev)
                 xc = min(max(x, 1e-300), 1.0 - 1e-16)
                 beyond = abs(ndtri(xc) - ndtri(b)) * math.exp(-0.5 * ndtri(b) ** 2) / math.sqrt(2 * math.pi) / half
             res[tid] = math.copysign(inside + OUTSIDE_WEIGHT * beyond, dev)
