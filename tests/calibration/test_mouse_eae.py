@@ -36,9 +36,11 @@ def test_reduced_fit_from_the_priors_lands_on_the_shipped_values(free):
     """With the other parameters at the shipped optimum, fitting a few from their priors must come back to
     the shipped values within the uncertainty the table reports (the shipped values are the MAP optimum that
     ``tregsim calibrate`` reaches from the priors: CMA-ES, then the local fit).  Fails if the shipped values
-    are edited by hand or the objective changes without a refit."""
+    are edited by hand or the objective changes without a refit.  Both starts, as the full fit: measured on the
+    run-3 tables, the local fit alone from the priors stops at k_in 0.13 (shipped 0.99, sd(log) 0.11); with
+    the CMA-ES start (100 evaluations, ~70 s) it lands on 0.986."""
     rows = {(r.name, r.scope): r for r in load_table("mouse")}
-    fit = fit_mouse(max_nfev=30, free=free)
+    fit = fit_mouse(max_nfev=30, free=free, global_evals=100)  # both starts, as the full fit
     for key in free:
         shipped = rows[key]
         sd = float(re.search(r"sd\(log\) ([0-9.e+-]+)", shipped.source).group(1))
