@@ -275,6 +275,15 @@ def calibrate(
         with staged(folder, created) as stage:
             summary = run_calibration(stage, (only,) if only else FITS, max_nfev=max_evals, n_starts=starts)
         for name, fit in summary["fits"].items():
+            if "ess" in fit:  # a virtual population: its rows and effective sample size, loudly when wrong
+                rows = fit["targets"]
+                Console().print(f"  {name}: effective sample size {fit['ess']:.0f}; rows met in the fit "
+                                f"{sum(r['pass'] is True for r in rows)}/{len(rows)}, on fresh patients "
+                                f"{sum(r['fresh_pass'] is True for r in rows)}/{len(rows)}", highlight=False, soft_wrap=True)
+                for problem in fit.get("problems", []):
+                    Console(stderr=True).print(f"  WARNING {name}: {problem}", highlight=False, style="bold red",
+                                               soft_wrap=True)
+                continue
             costs = {k: v["cost"] for k, v in fit.items() if isinstance(v, dict) and "cost" in v}
             if "cost" in fit:
                 costs = {"": fit["cost"]}

@@ -79,6 +79,23 @@ def scaled_mouse_rows(human_values: dict[tuple[str, str], float]) -> list:
 
 #: The virtual RRMS population (trial/population.py): candidates drawn from the priors, untreated runs each.
 POPULATION_CANDIDATES = 2048  # a power of 2 (Sobol points)
+#: Below this effective sample size the population's weights rest on a handful of candidates, so every trial
+#: arm redraws the same few patients (an assumption: ~50 distinct patients per arm, tregsim's smallest
+#: sensible trial; the shipped populations have ~200).  ``tregsim calibrate`` warns, and says so in summary.json.
+MIN_POPULATION_ESS = 50.0
+
+
+def population_problems(fit: dict[str, Any]) -> list[str]:
+    """What is wrong with one population fit's result (:func:`fit_population`'s dict): rows missed in the fit
+    or on the fresh patients, too small an effective sample size; empty when nothing is."""
+    problems = [f"{r['id']} missed in the fit ({r['simulated']:.3g}, band {r['low']:.3g}-{r['high']:.3g})"
+                for r in fit["targets"] if r.get("pass") is False]
+    problems += [f"{r['id']} missed on fresh patients ({r['fresh_patients']:.3g}, band {r['low']:.3g}-{r['high']:.3g})"
+                 for r in fit["targets"] if r.get("fresh_pass") is False]
+    if fit["ess"] < MIN_POPULATION_ESS:
+        problems.append(f"effective sample size {fit['ess']:.1f} < {MIN_POPULATION_ESS:.0f}: the weights rest on "
+                        "a few candidates (the priors do not cover the targets under this fit)")
+    return problems
 
 
 def fit_population(out: Path, rep: Report, progress: Callable[[int], None] | None = None,
@@ -107,9 +124,13 @@ def fit_population(out: Path, rep: Report, progress: Callable[[int], None] | Non
     rep.figure(band_figure(results, f"virtual RRMS population, {hypothesis}"),
                "Each FREEDOMS/MRI row as a position in its band: the fitted population (filled) and 400 fresh "
                "patients drawn from its weights (open); outside 0-1 is outside the band.")
-    return {"targets": results, "validation": validation, "ess": vp.ess_, "n_plausible": len(vp.candidates_),
-            "n_implausible": vp.n_implausible_, "failures": vp.failures_, "file": population_file(hypothesis),
-            "seconds": time.perf_counter() - t0}
+    fit = {"targets": results, "validation": validation, "ess": vp.ess_, "n_plausible": len(vp.candidates_),
+           "n_implausible": vp.n_implausible_, "failures": vp.failures_, "file": population_file(hypothesis),
+           "seconds": time.perf_counter() - t0}
+    fit["problems"] = population_problems(fit)
+    if fit["problems"]:
+        rep.text("NOT USABLE AS IS: " + "; ".join(fit["problems"]) + ".")
+    return fit
 
 
 def calibrate(out: Path, only: tuple[str, ...] = FITS, max_nfev: int | None = None,
