@@ -88,10 +88,10 @@ MIN_POPULATION_ESS = 50.0
 def population_problems(fit: dict[str, Any]) -> list[str]:
     """What is wrong with one population fit's result (:func:`fit_population`'s dict): rows missed in the fit
     or on the fresh patients, too small an effective sample size; empty when nothing is."""
-    problems = [f"{r['id']} missed in the fit ({r['simulated']:.3g}, band {r['low']:.3g}-{r['high']:.3g})"
-                for r in fit["targets"] if r.get("pass") is False]
-    problems += [f"{r['id']} missed on fresh patients ({r['fresh_patients']:.3g}, band {r['low']:.3g}-{r['high']:.3g})"
-                 for r in fit["targets"] if r.get("fresh_pass") is False]
+    problems = [f"{r['id']} missed {where} ({r[value]:.3g}, band {r['low']:.3g}-{r['high']:.3g})"
+                for verdict, value, where in (("pass", "simulated", "in the fit"),
+                                              ("fresh_pass", "fresh_patients", "on fresh patients"))
+                for r in fit["targets"] if r.get(verdict) is False]
     if fit["ess"] < MIN_POPULATION_ESS:
         problems.append(f"effective sample size {fit['ess']:.1f} < {MIN_POPULATION_ESS:.0f}: the weights rest on "
                         "a few candidates (the priors do not cover the targets under this fit)")
