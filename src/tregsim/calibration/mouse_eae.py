@@ -221,7 +221,11 @@ def _target_residuals(ex: dict[str, dict[str, float]]) -> dict[str, float]:
             half = (tg.high - tg.low) / 2
             dev = (x - centre) / half
             edge = (tg.high - centre) / half if dev > 0 else (centre - tg.low) / half
-            steep = edge * (1.0 - EDGE_MARGIN)
+            # a fraction whose band ends at its own natural limit (incidence up to 1.0, survival down to 0.0)
+            # cannot leave the band there: no steep part on that side (until 2026-12-01 an incidence of 1.0,
+            # inside the band 0.80-1.00, cost ~1,080 on the probit scale)
+            natural = tid in PROBIT_TARGETS and (tg.high >= 1.0 if dev > 0 else tg.low <= 0.0)
+            steep = edge if natural else edge * (1.0 - EDGE_MARGIN)
             inside = max(0.0, min(abs(dev), steep) - 0.5 * edge)
             beyond = max(0.0, abs(dev) - steep)
             if tid in PROBIT_TARGETS and beyond > 0:
@@ -333,10 +337,123 @@ def global_search(cost, lower: np.ndarray, upper: np.ndarray, x0: np.ndarray, ma
     return np.asarray(es.result.xbest), float(es.result.fbest), int(es.result.evaluations)
 
 
+@dataclass
+class MouseObjective:
+    """The MAP objective of :func:`fit_mouse` at prior-standardised coordinates u = (log value - log prior) /
+    sd(log).  A plain picklable object (no closures), so that global searches can run in worker processes;
+    its evaluation cache and progress callback stay in the process that made them."""
+
+    hypothesis: str
+    params: tuple[tuple[str, str], ...]
+    held: dict[tuple[str, str], float]
+    prior: np.ndarray
+    sd: np.ndarray
+    progress: object = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "progress": None, "_cache": {}}
+
+    @property
+    def names(self) -> list[str]:
+        return list(targets_by_id("mouse_eae"))
+
+    def target_residuals(self, u: np.ndarray, solver: EnsembleSolver | None = None) -> np.ndarray:
+        """The targets' residuals at ``u`` (raises the solver's error); counts one model evaluation."""
+        vals = {**self.held, **dict(zip(self.params, np.exp(self.prior + self.sd * u)))}
+        try:
+            r = _target_residuals(expected_metrics(overrides_from(vals, self.hypothesis), self.hypothesis,
+                                                   solver=solver))
+        finally:
+            if self.progress is not None:
+                self.progress(1)
+        return np.array([r[n] for n in self.names])
+
+    def residuals(self, u: np.ndarray, stage: tuple[str, ...] | None = None) -> np.ndarray:
+        """Targets' then priors' residuals (cached); ``stage``: only these targets' (the others' are zero).
+        A failed solve gives every target a residual of 10."""
+        key = u.tobytes()
+        if key not in self._cache:
+            try:
+                tr = self.target_residuals(u)
+            except (RuntimeError, ValueError):
+                tr = np.full(len(self.names), 10.0)
+            self._cache[key] = np.concatenate([tr, u])
+        r = self._cache[key]
+        if stage is None:
+            return r
+        return np.where(np.r_[[n in stage for n in self.names], np.ones(len(self.params), bool)], r, 0.0)
+
+    def global_cost(self, u: np.ndarray) -> float:
+        """Half the sum of squares, solves capped at :data:`GLOBAL_MAX_STEPS` (a set beyond it ranks below
+        every set that solves)."""
+        try:
+            tr = self.target_residuals(u, _capped_solver())
+        except (RuntimeError, ValueError):
+            return FAILED_COST + 0.5 * float(u @ u)
+        return 0.5 * float(tr @ tr + u @ u)
+
+    def local_fit(self, u0: np.ndarray, lower: np.ndarray, upper: np.ndarray, max_nfev: int,
+                  stages: tuple[tuple[str, ...], ...] = (), verbose: int = 0):
+        """Bounded least squares (scipy TRF) from ``u0``, first over each of ``stages`` (continuation)."""
+        from scipy.optimize import least_squares
+
+        for stage in stages:
+            u0 = least_squares(self.residuals, u0, bounds=(lower, upper), diff_step=DIFF_STEP, max_nfev=max_nfev,
+                               ftol=FTOL, verbose=verbose, kwargs={"stage": stage}).x
+        return least_squares(self.residuals, u0, bounds=(lower, upper), diff_step=DIFF_STEP, max_nfev=max_nfev,
+                             ftol=FTOL, verbose=verbose)
+
+
+_CAPPED: list[EnsembleSolver] = []
+
+
+def _capped_solver() -> EnsembleSolver:
+    """This process's solver for the global stage (built once, on first use)."""
+    if not _CAPPED:
+        _CAPPED.append(EnsembleSolver(max_steps=GLOBAL_MAX_STEPS))
+    return _CAPPED[0]
+
+
+def _global_start(objective: MouseObjective, lower: np.ndarray, upper: np.ndarray, u0: np.ndarray,
+                  max_evals: int, seed: int, max_nfev: int, verbose: int = 0) -> dict:
+    """One global start: :func:`global_search` seeded by ``seed``, then the local fit from its best point.
+    A module-level function, so that it runs in a worker process."""
+    searched, cost, n_global = global_search(objective.global_cost, lower, upper, u0, max_evals, seed)
+    res = objective.local_fit(searched, lower, upper, max_nfev, verbose=verbose)
+    return {"seed": seed, "search_cost": cost, "search_nfev": n_global, "x": res.x, "cost": float(res.cost),
+            "nfev": int(res.nfev), "jac": res.jac}
+
+
+def global_starts(objective: MouseObjective, lower: np.ndarray, upper: np.ndarray, u0: np.ndarray,
+                  max_evals: int, seeds: tuple[int, ...], max_nfev: int, workers: int = 1,
+                  verbose: int = 0) -> list[dict]:
+    """:func:`_global_start` for each seed, in ``workers`` spawned processes when more than one (forked
+    workers would inherit the parent's compiled solver state, which is not fork-safe).  The searches are
+    independent and seeded, so the result does not depend on ``workers``.  In workers the progress callback
+    hears of each start's evaluations when it ends."""
+    seeds = tuple(int(s) for s in seeds)
+    if workers <= 1 or len(seeds) <= 1:
+        return [_global_start(objective, lower, upper, u0, max_evals, s, max_nfev, verbose) for s in seeds]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=min(workers, len(seeds)),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        jobs = [pool.submit(_global_start, objective, lower, upper, u0, max_evals, s, max_nfev) for s in seeds]
+        out = []
+        for job in jobs:
+            out.append(job.result())
+            if objective.progress is not None:
+                objective.progress(out[-1]["search_nfev"] + out[-1]["nfev"])
+        return out
+
+
 def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", start: dict | None = None,
               verbose: int = 0, n_starts: int = 1, random_state: int = 0,
               free: tuple[tuple[str, str], ...] | None = None, from_table: bool = False,
-              progress=None, global_evals: int = 0) -> MouseFit:
+              progress=None, global_evals: int = 0, global_seeds: tuple[int, ...] | None = None,
+              workers: int = 1) -> MouseFit:
     """MAP fit of the parameters free under ``hypothesis`` to the mouse targets (expected cohort metrics).
 
     Residuals: the targets' (:func:`_target_residuals`) and the priors' (log-normal around the table's
@@ -345,15 +462,14 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
     is returned, with every start's cost in ``starts_``.  Uncertainty: Laplace (Jacobian with prior rows).
     ``free`` fits only those parameters, the others held at the table's values (a reduced run: at the
     table's optimum it must land where the full fit did).  ``from_table`` adds one more start at the
-    table's current values (the previously published fit), after the others.  ``global_evals`` > 0 adds one
-    more start: :func:`global_search` (CMA-ES from the priors within the prior box, seeded by ``random_state``,
-    at most ``global_evals`` evaluations; solves capped at :data:`GLOBAL_MAX_STEPS` steps), the local fit
-    continuing from its best point (measured 2026-11-30 at outside slope 25: under ``treg_and_th17`` the global
-    start reaches every target and the local continuation from the priors does not; under ``treg_only`` the
-    continuation ends at cost 63 and the global start at 745, so both are run and the best is kept).
+    table's current values (the previously published fit), after the others.  ``global_evals`` > 0 adds
+    global starts: one per seed of ``global_seeds`` (default: ``random_state`` alone), each
+    :func:`global_search` (CMA-ES from the priors within the prior box, at most ``global_evals`` evaluations;
+    solves capped at :data:`GLOBAL_MAX_STEPS` steps) continued by the local fit from its best point, run in
+    ``workers`` processes (:func:`global_starts`).  Measured 2026-11-30/12-01: one seeded search is not
+    robust (docs/model.md section 5: under ``treg_and_th17`` seed 0 ends at cost 756, seed 1 at 5.0, every
+    target inside), so the full fit runs several and keeps the best start.
     """
-    from scipy.optimize import least_squares
-
     from tregsim.calibration.priors import laplace_sd_log, prior_sd_log
 
     max_nfev = 40 if max_nfev is None else max_nfev
@@ -364,82 +480,49 @@ def fit_mouse(max_nfev: int | None = 40, hypothesis: str = "treg_and_th17", star
     lo = np.log([pri[k][1] for k in params])
     hi = np.log([pri[k][2] for k in params])
     sd = np.array([prior_sd_log(pri[k][1], pri[k][2]) for k in params])
-    names = list(targets_by_id("mouse_eae"))
-    cache: dict[bytes, np.ndarray] = {}
-
-    def residuals(u: np.ndarray, stage: tuple[str, ...] | None = None) -> np.ndarray:
-        """Residuals at prior-standardised coordinates u = (log value - log prior) / sd(log); ``stage``:
-        only these targets' (the others' are zero)."""
-        r = _all_residuals(u)
-        if stage is None:
-            return r
-        return np.where(np.r_[[n in stage for n in names], np.ones(len(params), bool)], r, 0.0)
-
-    def target_residuals(u: np.ndarray, solver: EnsembleSolver | None = None) -> np.ndarray:
-        """The targets' residuals at ``u`` (raises the solver's error); counts one model evaluation."""
-        vals = {**held, **dict(zip(params, np.exp(prior + sd * u)))}
-        try:
-            r = _target_residuals(expected_metrics(overrides_from(vals, hypothesis), hypothesis, solver=solver))
-        finally:
-            if progress is not None:
-                progress(1)
-        return np.array([r[n] for n in names])
-
-    def _all_residuals(u: np.ndarray) -> np.ndarray:
-        key = u.tobytes()
-        if key not in cache:
-            try:
-                tr = target_residuals(u)
-            except (RuntimeError, ValueError):
-                tr = np.full(len(names), 10.0)
-            cache[key] = np.concatenate([tr, u])
-        return cache[key]
-
-    capped = EnsembleSolver(max_steps=GLOBAL_MAX_STEPS)
-
-    def global_cost(u: np.ndarray) -> float:
-        try:
-            tr = target_residuals(u, capped)
-        except (RuntimeError, ValueError):
-            return FAILED_COST + 0.5 * float(u @ u)
-        return 0.5 * float(tr @ tr + u @ u)
+    objective = MouseObjective(hypothesis, params, held, prior, sd, progress)
 
     rng = np.random.default_rng(random_state)
     best, starts = None, []
     table = _table_values(hypothesis)
     ulo, uhi = (lo - prior) / sd, (hi - prior) / sd
-    kinds = ["first"] + ["prior draw"] * (n_starts - 1) + ["global"] * (global_evals > 0) + ["table"] * from_table
+
+    def keep(k: int, kind: str, x: np.ndarray, cost: float, nfev: int, jac: np.ndarray) -> None:
+        nonlocal best
+        starts.append({"start": k, "from": kind, "cost": cost, "nfev": nfev,
+                       "values": {f"{n}|{sc}": float(v) for (n, sc), v in zip(params, np.exp(prior + sd * x))}})
+        if best is None or cost < best[1]:
+            best = (x, cost, nfev, jac)
+
+    kinds = ["first"] + ["prior draw"] * (n_starts - 1) + ["table"] * from_table
     for k, kind in enumerate(kinds):
         if kind == "table":
             x0 = np.log([table[p] for p in params])
         elif kind == "first":
             x0, kind = (prior, "prior") if start is None else (np.log([start[p] for p in params]), "given")
-        elif kind == "global":
-            x0 = prior
         else:
             x0 = rng.normal(prior, sd)
         u0 = np.clip((x0 - prior) / sd, ulo + 1e-6, uhi - 1e-6)
-        searched = None
-        if kind == "global":
-            u0, searched, n_global = global_search(global_cost, ulo, uhi, u0, global_evals, random_state)
-            kind = "prior (CMA-ES)"
-        for stage in FIRST_STAGES if free is None and kind in ("prior", "given", "prior draw") else ():
-            u0 = least_squares(residuals, u0, bounds=(ulo, uhi), diff_step=DIFF_STEP, max_nfev=max_nfev,
-                               ftol=FTOL, verbose=verbose, kwargs={"stage": stage}).x
-        res = least_squares(residuals, u0, bounds=(ulo, uhi), diff_step=DIFF_STEP, max_nfev=max_nfev,
-                            ftol=FTOL, verbose=verbose)
-        res.x_log = prior + sd * res.x
-        if searched is not None:
-            starts.append({"start": k, "from": kind, "stage": "global", "cost": searched, "nfev": n_global})
-        starts.append({"start": k, "from": kind, "cost": float(res.cost), "nfev": int(res.nfev),
-                       "values": {f"{n}|{sc}": float(v) for (n, sc), v in zip(params, np.exp(res.x_log))}})
-        if best is None or res.cost < best.cost:
-            best = res
-    vals = dict(zip(params, np.exp(best.x_log)))
+        stages = FIRST_STAGES if free is None and kind in ("prior", "given", "prior draw") else ()
+        res = objective.local_fit(u0, ulo, uhi, max_nfev, stages, verbose)
+        keep(k, kind, res.x, float(res.cost), int(res.nfev), res.jac)
+    if global_evals > 0:
+        seeds = (random_state,) if global_seeds is None else tuple(global_seeds)
+        u0 = np.clip(np.zeros(len(params)), ulo + 1e-6, uhi - 1e-6)
+        for j, g in enumerate(global_starts(objective, ulo, uhi, u0, global_evals, seeds, max_nfev, workers,
+                                            verbose)):
+            k = len(kinds) + j
+            kind = f"prior (CMA-ES seed {g['seed']})"
+            starts.append({"start": k, "from": kind, "stage": "global", "cost": g["search_cost"],
+                           "nfev": g["search_nfev"]})
+            keep(k, kind, g["x"], g["cost"], g["nfev"], g["jac"])
+    x_best, cost_best, nfev_best, jac_best = best
+    x_log = prior + sd * x_best
+    vals = dict(zip(params, np.exp(x_log)))
     expected = expected_metrics(overrides_from({**held, **vals}, hypothesis), hypothesis)
-    at_bound = [k for k, x, a, b in zip(params, best.x_log, lo, hi) if x - a < 1e-3 or b - x < 1e-3]
+    at_bound = [k for k, x, a, b in zip(params, x_log, lo, hi) if x - a < 1e-3 or b - x < 1e-3]
     return MouseFit(values_={k: float(v) for k, v in vals.items()},
-                    sd_log_={k: float(v) for k, v in zip(params, sd * laplace_sd_log(best.jac))},
-                    residuals_=_target_residuals(expected), expected_=expected, cost_=float(best.cost),
-                    nfev_=int(best.nfev), prior_={k: float(pri[k][0]) for k in params}, at_bound_=at_bound,
+                    sd_log_={k: float(v) for k, v in zip(params, sd * laplace_sd_log(jac_best))},
+                    residuals_=_target_residuals(expected), expected_=expected, cost_=float(cost_best),
+                    nfev_=int(nfev_best), prior_={k: float(pri[k][0]) for k in params}, at_bound_=at_bound,
                     starts_=starts)
