@@ -127,9 +127,9 @@ def test_band_residuals_turn_steep_inside_the_edge(monkeypatch):
 
 
 def test_a_fraction_at_its_own_limit_is_inside_a_band_that_ends_there(monkeypatch):
-    """Incidence 1.0 lies in the band 0.80-1.00 and vehicle survival 0.0 in 0.0-0.5: neither can leave its band
-    on that side, so neither turns steep there (until 2026-12-01 incidence 1.0 cost ~1,080 on the probit
-    scale); the other edges of the same targets stay steep."""
+    """With ``natural_limits``, incidence 1.0 (band 0.80-1.00) and vehicle survival 0.0 (band 0.0-0.5) stay on the
+    linear flank: neither can leave its band on that side; the other edges of the same targets stay steep.
+    Without it (the shipped objective, run 3's) incidence 1.0 costs a residual of ~47 (the documented defect)."""
     import tregsim.experiments.bilbao2014 as b14
     from tregsim.calibration.mouse_eae import _target_residuals
     from tregsim.targets import targets_by_id
@@ -138,9 +138,9 @@ def test_a_fraction_at_its_own_limit_is_inside_a_band_that_ends_there(monkeypatc
     base = {tid: (t.low + t.high) / 2 if math.isfinite(t.low + t.high) else t.high - 1 if math.isfinite(t.high)
             else t.low + 1 for tid, t in targets.items()}
 
-    def residual(tid, x):
+    def residual(tid, x, natural_limits=True):
         monkeypatch.setattr(b14, "simulated_targets", lambda ex: {**base, tid: x})
-        return _target_residuals({})[tid]
+        return _target_residuals({}, natural_limits)[tid]
 
     inc, surv = targets["eae_incidence"], targets["bilbao_vehicle_survival"]
     assert inc.high == 1.0 and surv.low == 0.0
@@ -148,13 +148,14 @@ def test_a_fraction_at_its_own_limit_is_inside_a_band_that_ends_there(monkeypatc
     assert 0 < residual("eae_incidence", 1.0) < 1.0 and -1.0 < residual("bilbao_vehicle_survival", 0.0) < 0
     assert residual("eae_incidence", inc.low) < -1.0  # the inner edges stay steep
     assert residual("bilbao_vehicle_survival", surv.high + 0.01) - residual("bilbao_vehicle_survival", surv.high) > 0.5
+    assert residual("eae_incidence", 1.0, natural_limits=False) > 40  # the shipped objective's defect
 
 
 def test_global_starts_in_worker_processes_equal_the_starts_run_here():
     """Two seeded global starts (CMA-ES, then the local fit) give the same fit in two spawned worker processes
     as one after the other in this one: the full fit's result does not depend on the number of cores."""
     free = (("k_in", "base"), ("aR", "base"))
-    kwargs = dict(max_nfev=2, free=free, global_evals=6, global_seeds=(0, 1))
+    kwargs = dict(max_nfev=2, free=free, global_evals=6, global_seeds=(0, 1), natural_limits=True)
     here, there = fit_mouse(workers=1, **kwargs), fit_mouse(workers=2, **kwargs)
     assert here.values_ == there.values_ and here.sd_log_ == there.sd_log_ and here.cost_ == there.cost_
     assert [s["from"] for s in here.starts_] == [s["from"] for s in there.starts_]
