@@ -358,16 +358,13 @@ class MouseObjective:
     held: dict[tuple[str, str], float]
     prior: np.ndarray
     sd: np.ndarray
-    natural_limits: bool = NATURAL_LIMITS
+    natural_limits: bool
     progress: object = None
+    names: list[str] = field(default_factory=lambda: list(targets_by_id("mouse_eae")), repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "progress": None, "_cache": {}}
-
-    @property
-    def names(self) -> list[str]:
-        return list(targets_by_id("mouse_eae"))
 
     def target_residuals(self, u: np.ndarray, solver: EnsembleSolver | None = None) -> np.ndarray:
         """The targets' residuals at ``u`` (raises the solver's error); counts one model evaluation."""
@@ -399,7 +396,7 @@ class MouseObjective:
         """Half the sum of squares, solves capped at :data:`GLOBAL_MAX_STEPS` (a set beyond it ranks below
         every set that solves)."""
         try:
-            tr = self.target_residuals(u, _capped_solver())
+            tr = self.target_residuals(u, CAPPED_SOLVER)
         except (RuntimeError, ValueError):
             return FAILED_COST + 0.5 * float(u @ u)
         return 0.5 * float(tr @ tr + u @ u)
@@ -416,14 +413,8 @@ class MouseObjective:
                              ftol=FTOL, verbose=verbose)
 
 
-_CAPPED: list[EnsembleSolver] = []
-
-
-def _capped_solver() -> EnsembleSolver:
-    """This process's solver for the global stage (built once, on first use)."""
-    if not _CAPPED:
-        _CAPPED.append(EnsembleSolver(max_steps=GLOBAL_MAX_STEPS))
-    return _CAPPED[0]
+#: The global stage's solver (a frozen settings object; the compiled engine is cached by the engine itself).
+CAPPED_SOLVER = EnsembleSolver(max_steps=GLOBAL_MAX_STEPS)
 
 
 def _global_start(objective: MouseObjective, lower: np.ndarray, upper: np.ndarray, u0: np.ndarray,
